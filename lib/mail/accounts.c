@@ -586,8 +586,9 @@ acct_expand(struct acct_walk *w, const char *address, long depth, bool self)
 				acct_bad_record(ACCT_ALIASES, key, err, w->why);
 				st = ACCOUNTS_TEMPFAIL;
 			} else {
-				st = acct_expand_all(
-				    w, &targets, buf_cstr(canon), depth);
+				/* Not "itself": a catch-all that names an
+				 * unknown user of its own domain is a loop. */
+				st = acct_expand_all(w, &targets, "", depth);
 			}
 			free(key);
 			goto out;
@@ -773,9 +774,20 @@ accounts_check_rcpt(struct accounts *a, const char *rcpt, const char *sender,
 	} else {
 		out->kind = ACCOUNTS_KIND_CATCHALL;
 	}
-	/* Aliases, lists, forwards and the catch-all must resolve. */
+	/* Aliases, lists, forwards and the catch-all must resolve, to at
+	 * least one destination that takes mail: refusing now is better
+	 * than bouncing later. */
 	st = accounts_resolve(a, buf_cstr(canon), &t, why);
-	if (st == ACCOUNTS_UNKNOWN)
+	if (st == ACCOUNTS_OK) {
+		size_t i;
+
+		for (i = 0; i < t.n; i++)
+			if (t.v[i].kind != ACCOUNTS_TARGET_FAILED)
+				break;
+		if (i == t.n && t.n > 0)
+			st = t.v[0].status;
+	}
+	if (st == ACCOUNTS_UNKNOWN && out->kind == ACCOUNTS_KIND_CATCHALL)
 		out->kind = ACCOUNTS_KIND_NONE;
 out:
 	out->status = st;

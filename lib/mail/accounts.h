@@ -129,7 +129,9 @@ struct accounts_rcpt {
  * user usually cannot, and delivery enforces the quota), is there a
  * catch-all, does the alias chain resolve without a loop, and may sender
  * post to a list (sender is the MAIL FROM address, "" for <>; sasl_user
- * the authenticated login or NULL). Returns out->status; with
+ * the authenticated login or NULL; either being a member or listed
+ * sender is enough). An alias whose every destination fails is refused
+ * with the first failure's status. Returns out->status; with
  * ACCOUNTS_TEMPFAIL, why says which map failed. */
 enum accounts_status accounts_check_rcpt(struct accounts *a, const char *rcpt,
     const char *sender, const char *sasl_user, struct accounts_rcpt *out,

@@ -120,8 +120,8 @@ ban_table_free(struct ban_table **tp)
 
 /* ban_count_one - count a failure under key; returns the new count */
 static struct ban_ctr *
-ban_count_one(struct ban_table *t, const char *prefix, const char *name,
-    time_t now)
+ban_count_one(
+    struct ban_table *t, const char *prefix, const char *name, time_t now)
 {
 	struct buf *key = buf_new(64);
 	struct ban_ctr *c;
@@ -352,7 +352,8 @@ ban_record_parse(const char *rec, time_t *until_out, long *failures_out,
 
 	strv_init(&w);
 	strv_split(&w, rec, " ");
-	if (w.n == 3 && str_parse_ulong(w.v[0], (unsigned long)INT64_MAX, &u) == 0
+	if (w.n == 3
+	    && str_parse_ulong(w.v[0], (unsigned long)INT64_MAX, &u) == 0
 	    && str_parse_long(w.v[1], 0, LONG_MAX, &f) == 0) {
 		*until_out = (time_t)u;
 		*failures_out = f;

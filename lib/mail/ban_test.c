@@ -10,8 +10,8 @@
 #include "tests/t.h"
 
 static int
-count_bans(const char *client, time_t until, long failures,
-    const char *login, void *ctx)
+count_bans(const char *client, time_t until, long failures, const char *login,
+    void *ctx)
 {
 	(*(int *)ctx)++;
 	return 0;
@@ -43,8 +43,8 @@ main(void)
 	T_ASSERT(!ban_check(t, "192.0.2.1", t0 + 40, NULL, NULL));
 
 	t_begin("the fifth within the window bans for ban_time");
-	bits = ban_failure(t, "192.0.2.1", "joe@example.com", t0 + 50, &until,
-	    &n);
+	bits =
+	    ban_failure(t, "192.0.2.1", "joe@example.com", t0 + 50, &until, &n);
 	T_ASSERT(bits & BAN_STARTED);
 	T_INTEQ(until, t0 + 50 + 3600);
 	T_INTEQ(n, 5);
@@ -65,8 +65,8 @@ main(void)
 
 	t_begin("failures spread over more than the window never ban");
 	for (int i = 0; i < 20; i++)
-		T_INTEQ(ban_failure(t, "192.0.2.3", NULL, t0 + i * 200, NULL,
-		            NULL)
+		T_INTEQ(
+		    ban_failure(t, "192.0.2.3", NULL, t0 + i * 200, NULL, NULL)
 		        & BAN_STARTED,
 		    0);
 
@@ -100,8 +100,8 @@ main(void)
 		ban_failure(u, "203.0.113.1", "a@x.test", t0, NULL, NULL);
 		ban_failure(u, "203.0.113.1", "a@x.test", t0 + 1, NULL, NULL);
 		ban_success(u, "a@x.test");
-		bits = ban_failure(u, "203.0.113.1", "b@x.test", t0 + 2, NULL,
-		    NULL);
+		bits = ban_failure(
+		    u, "203.0.113.1", "b@x.test", t0 + 2, NULL, NULL);
 		T_ASSERT(bits & BAN_STARTED);
 		ban_table_free(&u);
 	}
@@ -111,8 +111,8 @@ main(void)
 		struct ban_table *u = ban_table_new(0, 600, 60, 100);
 
 		for (int i = 0; i < 50; i++)
-			T_INTEQ(ban_failure(u, "203.0.113.9", "a", t0, NULL,
-			            NULL),
+			T_INTEQ(
+			    ban_failure(u, "203.0.113.9", "a", t0, NULL, NULL),
 			    0);
 		T_INTEQ(ban_counters(u), 0);
 		ban_table_free(&u);
@@ -126,9 +126,10 @@ main(void)
 		for (int i = 0; i < 500; i++) {
 			char addr[32];
 
-			snprintf(addr, sizeof(addr), "10.0.%d.%d", i / 250,
-			    i % 250);
-			ban_failure(u, addr, NULL, t0 + 1 + i / 100, NULL, NULL);
+			snprintf(
+			    addr, sizeof(addr), "10.0.%d.%d", i / 250, i % 250);
+			ban_failure(
+			    u, addr, NULL, t0 + 1 + i / 100, NULL, NULL);
 		}
 		T_ASSERT(ban_counters(u) <= 100);
 		/* The first address was forgotten: one more is not a ban. */
