@@ -28,6 +28,11 @@ static const struct {
 } gannet_cmds[] = {
     {"init", gannet_cmd_init, "create an instance"},
     {"conf", gannet_cmd_conf, "show or change gannet.conf parameters"},
+    {"domain", gannet_cmd_domain, "hosted domains and domain aliases"},
+    {"user", gannet_cmd_user, "accounts, passwords, quotas, forwarding"},
+    {"alias", gannet_cmd_alias, "aliases and catch-all addresses"},
+    {"list", gannet_cmd_list, "distribution lists"},
+    {"ban", gannet_cmd_ban, "client addresses banned after failed logins"},
 };
 
 /* gannet_usage - the command list */

@@ -20,5 +20,10 @@ int gannet_run(char *const argv[]);
 
 int gannet_cmd_init(int argc, char **argv);
 int gannet_cmd_conf(int argc, char **argv);
+int gannet_cmd_domain(int argc, char **argv);
+int gannet_cmd_user(int argc, char **argv);
+int gannet_cmd_alias(int argc, char **argv);
+int gannet_cmd_list(int argc, char **argv);
+int gannet_cmd_ban(int argc, char **argv);
 
 #endif /* TOOLS_GANNET_H */

@@ -35,13 +35,13 @@
 #include "mail/params.h"
 #include "mail/params_accounts.h"
 
-/* The maps, by role. */
+/* The maps, by role (the order of enum accounts_map). */
 enum acct_role {
-	ACCT_DOMAINS,
-	ACCT_USERS,
-	ACCT_ALIASES,
-	ACCT_LISTS,
-	ACCT_PASSWD,
+	ACCT_DOMAINS = ACCOUNTS_MAP_DOMAINS,
+	ACCT_USERS = ACCOUNTS_MAP_USERS,
+	ACCT_ALIASES = ACCOUNTS_MAP_ALIASES,
+	ACCT_LISTS = ACCOUNTS_MAP_LISTS,
+	ACCT_PASSWD = ACCOUNTS_MAP_PASSWORDS,
 	ACCT_NROLES,
 };
 
@@ -50,6 +50,8 @@ static const char *const acct_role_names[] = {
 
 struct accounts {
 	struct map *maps[ACCT_NROLES];
+	accounts_lookup_fn lookup; /* instead of the maps, when set */
+	void *lookup_ctx;
 	struct buf *val; /* scratch: the last value looked up */
 };
 
@@ -60,6 +62,17 @@ accounts_open(void)
 	struct accounts *a = xcalloc(1, sizeof(*a));
 
 	a->val = buf_new(256);
+	return a;
+}
+
+/* accounts_open_lookup - a handle over a lookup function */
+struct accounts *
+accounts_open_lookup(accounts_lookup_fn fn, void *ctx)
+{
+	struct accounts *a = accounts_open();
+
+	a->lookup = fn;
+	a->lookup_ctx = ctx;
 	return a;
 }
 
@@ -107,6 +120,9 @@ acct_get(
 	int r;
 
 	buf_reset(a->val);
+	if (a->lookup)
+		return a->lookup(
+		    (enum accounts_map)role, key, a->val, why, a->lookup_ctx);
 	if (spec == NULL || str_is_blank(spec))
 		return 0;
 	err = buf_new(128);
@@ -503,8 +519,11 @@ acct_expand(struct acct_walk *w, const char *address, long depth, bool self)
 	}
 	if (!self) {
 		if (strv_contains(&w->chain, buf_cstr(canon))) {
-			buf_printf(w->why, "%s: alias loop through %s",
-			    w->chain.v[0], buf_cstr(canon));
+			char *path = strv_join(&w->chain, " -> ");
+
+			buf_printf(w->why, "alias loop: %s -> %s", path,
+			    buf_cstr(canon));
+			free(path);
 			st = ACCOUNTS_LOOP;
 			goto out;
 		}

@@ -75,6 +75,21 @@ enum accounts_kind {
  * distribution_list_maps, auth_password_maps); never fails: a map that
  * cannot be opened makes the lookups that need it fail. */
 struct accounts *accounts_open(void);
+/* The maps, for accounts_open_lookup(). */
+enum accounts_map {
+	ACCOUNTS_MAP_DOMAINS,
+	ACCOUNTS_MAP_USERS,
+	ACCOUNTS_MAP_ALIASES,
+	ACCOUNTS_MAP_LISTS,
+	ACCOUNTS_MAP_PASSWORDS,
+};
+/* A lookup: 1 found (value in out), 0 not found, -1 error with why. */
+typedef int (*accounts_lookup_fn)(enum accounts_map map, const char *key,
+    struct buf *out, struct buf *why, void *ctx);
+/* accounts_open_lookup - a handle whose lookups are answered by fn
+ * instead of the maps (the gannet commands check an edit, loops
+ * included, before they write it) */
+struct accounts *accounts_open_lookup(accounts_lookup_fn fn, void *ctx);
 /* accounts_close - close the maps, free, set *ap = NULL; NULL is fine */
 void accounts_close(struct accounts **ap);
 
