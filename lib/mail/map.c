@@ -37,6 +37,7 @@ static const struct map_type *const map_types[] = {
     &map_type_hash,
     &map_type_btree,
     &map_type_texthash,
+    &map_type_cidr,
     &map_type_inline,
     &map_type_static,
 };
@@ -163,9 +164,10 @@ map_watch_fd(struct map *m, const char *path, int fd)
 	m->next_check_ms = clock_ms() + map_check_ms;
 }
 
-/* map_open - open "type:name" */
-struct map *
-map_open(const char *spec, int flags, struct buf *why)
+/* map_open_common - open from a file, or from memory (mem != NULL) */
+static struct map *
+map_open_common(
+    const char *spec, int flags, const char *mem, size_t len, struct buf *why)
 {
 	struct buf *full = buf_new(64);
 	const struct map_type *type;
@@ -187,6 +189,8 @@ map_open(const char *spec, int flags, struct buf *why)
 	                                : type->fold_default;
 	m->key = buf_new(64);
 	m->akey = buf_new(64);
+	m->mem = mem;
+	m->mem_len = len;
 	map_diag_init(&d, m->name, why, true);
 	if (type->open(m, &d) < 0 || d.nerrors > 0) {
 		map_diag_finish(&d);
@@ -196,6 +200,28 @@ map_open(const char *spec, int flags, struct buf *why)
 		map_close(&m);
 		return NULL;
 	}
+	m->mem = NULL;
+	return m;
+}
+
+/* map_open - open "type:name" */
+struct map *
+map_open(const char *spec, int flags, struct buf *why)
+{
+	return map_open_common(spec, flags, NULL, 0, why);
+}
+
+/* map_open_mem - a text type from memory */
+struct map *
+map_open_mem(const char *type, const char *name, const char *text, size_t len,
+    int flags, struct buf *why)
+{
+	struct buf *spec = buf_new(64);
+	struct map *m;
+
+	buf_printf(spec, "%s:%s", type, name);
+	m = map_open_common(buf_cstr(spec), flags, text, len, why);
+	buf_free(&spec);
 	return m;
 }
 
