@@ -376,7 +376,7 @@ map_build(const char *spec, struct buf *why)
 	}
 	if (type->build == NULL) {
 		buf_printf(why,
-		    "%s: %s: maps are read from their text directly; there "
+		    "%s: %s maps are read from their text directly; there "
 		    "is nothing to build",
 		    buf_cstr(full), type->name);
 		buf_free(&full);
@@ -440,10 +440,10 @@ struct maplist {
 	struct buf *key;
 };
 
-/* maplist_next_item - the next item of a list: separators are commas and
+/* maplist_next - the next item of a list: separators are commas and
  * white space outside braces. Returns false at the end. */
-static bool
-maplist_next_item(const char **sp, struct buf *item)
+bool
+maplist_next(const char **sp, struct buf *item)
 {
 	const char *s = *sp;
 	int depth = 0;
@@ -502,7 +502,7 @@ maplist_open(const char *value, int flags, struct buf *why)
 
 	l->fold = !(flags & MAP_NO_FOLD);
 	l->key = buf_new(64);
-	while (maplist_next_item(&s, item)) {
+	while (maplist_next(&s, item)) {
 		struct maplist_item it = {NULL, NULL};
 		int kind = maplist_classify(buf_cstr(item), why);
 

@@ -362,7 +362,7 @@ map_bdb_open(struct map *m, DBTYPE type, struct map_diag *d)
 
 	buf_printf(file, "%s.db", m->name);
 	if ((b = bdb_open_reader(buf_cstr(file), type, why)) == NULL) {
-		map_diag_error(d, 0, "%s", buf_cstr(why));
+		map_diag_error(d, -1, "%s", buf_cstr(why));
 		rc = -1;
 	} else {
 		int fd = -1;
@@ -462,7 +462,7 @@ map_bdb_check(const char *name, bool fold, struct map_diag *d)
 	long n;
 
 	if (t == NULL) {
-		map_diag_error(d, 0, "%s", buf_cstr(why));
+		map_diag_error(d, -1, "%s", buf_cstr(why));
 		buf_free(&why);
 		return -1;
 	}
@@ -483,7 +483,7 @@ bdb_build_finish(
 	int fd;
 
 	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0) {
-		map_diag_error(d, 0, "open %s: %s", tmp, strerror(errno));
+		map_diag_error(d, -1, "open %s: %s", tmp, strerror(errno));
 		return -1;
 	}
 	if (fstat(src_fd, &st) == 0) {
@@ -493,14 +493,14 @@ bdb_build_finish(
 			log_warn("chown %s: %m", tmp);
 	}
 	if (fsync(fd) < 0) {
-		map_diag_error(d, 0, "fsync %s: %s", tmp, strerror(errno));
+		map_diag_error(d, -1, "fsync %s: %s", tmp, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	if (rename(tmp, dst) < 0) {
 		map_diag_error(
-		    d, 0, "rename %s to %s: %s", tmp, dst, strerror(errno));
+		    d, -1, "rename %s to %s: %s", tmp, dst, strerror(errno));
 		return -1;
 	}
 	if (file_fsync_dir(dst) < 0)
@@ -526,13 +526,13 @@ map_bdb_build(const char *name, DBTYPE type, bool fold, struct map_diag *d)
 	bb.d = d;
 	/* Open the source before creating anything. */
 	if ((t = map_text_open(name, why)) == NULL) {
-		map_diag_error(d, 0, "%s", buf_cstr(why));
+		map_diag_error(d, -1, "%s", buf_cstr(why));
 		goto out;
 	}
 	(void)unlink(buf_cstr(tmp)); /* left by a crashed run of this pid */
 	if ((err = db_create(&bb.db, NULL, 0)) != 0) {
 		map_diag_error(
-		    d, 0, "create %s: %s", bb.path, db_strerror(err));
+		    d, -1, "create %s: %s", bb.path, db_strerror(err));
 		goto out;
 	}
 	bb.db->set_errcall(bb.db, bdb_errcall);
@@ -541,7 +541,7 @@ map_bdb_build(const char *name, DBTYPE type, bool fold, struct map_diag *d)
 	         bb.db, NULL, bb.path, NULL, type, DB_CREATE | DB_EXCL, 0600))
 	    != 0) {
 		map_diag_error(
-		    d, 0, "create %s: %s", bb.path, db_strerror(err));
+		    d, -1, "create %s: %s", bb.path, db_strerror(err));
 		(void)bb.db->close(bb.db, 0);
 		bb.db = NULL;
 		goto out;
@@ -549,7 +549,8 @@ map_bdb_build(const char *name, DBTYPE type, bool fold, struct map_diag *d)
 	n = map_text_read_kv(t, fold, d, bdb_build_add, &bb);
 	/* close() writes every page out; the fsync follows. */
 	if ((err = bb.db->close(bb.db, 0)) != 0 && n >= 0) {
-		map_diag_error(d, 0, "write %s: %s", bb.path, db_strerror(err));
+		map_diag_error(
+		    d, -1, "write %s: %s", bb.path, db_strerror(err));
 		n = -1;
 	}
 	bb.db = NULL;

@@ -29,7 +29,9 @@ struct map_diag {
 
 void map_diag_init(
     struct map_diag *d, const char *file, struct buf *why, bool warn_to_log);
-/* map_diag_error/warn - one problem; line 0 means "no line" */
+/* map_diag_error/warn - one problem; line 0 means "file: text" (no
+ * line), a negative line "text" alone (text that names the file itself,
+ * such as "open FILE: reason") */
 void map_diag_error(struct map_diag *d, long line, const char *fmt, ...)
     ATTR_PRINTF(3, 4);
 void map_diag_warn(struct map_diag *d, long line, const char *fmt, ...)

@@ -76,7 +76,7 @@ map_diag_add(
 		b = buf_new(128);
 		if (line > 0)
 			buf_printf(b, "%s:%ld: ", d->file, line);
-		else
+		else if (line == 0)
 			buf_printf(b, "%s: ", d->file);
 		buf_vprintf(b, fmt, ap);
 		log_warn("%s", buf_cstr(b));
@@ -90,7 +90,7 @@ map_diag_add(
 		buf_catc(d->why, '\n');
 	if (line > 0)
 		buf_printf(d->why, "%s:%ld: ", d->file, line);
-	else
+	else if (line == 0)
 		buf_printf(d->why, "%s: ", d->file);
 	if (is_warning)
 		buf_cats(d->why, "warning: ");
@@ -405,7 +405,7 @@ map_text_open_map(struct map *m, struct map_diag *d)
 		return map_text_open_mem(m->name, m->mem, m->mem_len);
 	why = buf_new(128);
 	if ((t = map_text_open(m->name, why)) == NULL)
-		map_diag_error(d, 0, "%s", buf_cstr(why));
+		map_diag_error(d, -1, "%s", buf_cstr(why));
 	buf_free(&why);
 	return t;
 }
