@@ -38,6 +38,7 @@ static const struct map_type *const map_types[] = {
     &map_type_btree,
     &map_type_texthash,
     &map_type_cidr,
+    &map_type_pcre,
     &map_type_inline,
     &map_type_static,
 };
