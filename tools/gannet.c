@@ -28,6 +28,7 @@ static const struct {
 } gannet_cmds[] = {
     {"init", gannet_cmd_init, "create an instance"},
     {"conf", gannet_cmd_conf, "show or change gannet.conf parameters"},
+    {"map", gannet_cmd_map, "build, query, dump and check maps"},
     {"domain", gannet_cmd_domain, "hosted domains and domain aliases"},
     {"user", gannet_cmd_user, "accounts, passwords, quotas, forwarding"},
     {"alias", gannet_cmd_alias, "aliases and catch-all addresses"},
