@@ -66,6 +66,34 @@ gannet_load_config(void)
 		    gannet_config_dir);
 }
 
+/* gannet_quiet_hook - swallow and count errors and warnings */
+static bool
+gannet_quiet_hook(enum log_level lvl, const char *msg, void *ctx)
+{
+	if (lvl >= LOG_LVL_WARN && lvl <= LOG_LVL_ERROR)
+		(*(int *)ctx)++;
+	return lvl >= LOG_LVL_WARN && lvl <= LOG_LVL_ERROR;
+}
+
+/* gannet_load_config_lenient - load what can be loaded */
+void
+gannet_load_config_lenient(void)
+{
+	int problems = 0;
+
+	log_set_hook(gannet_quiet_hook, &problems);
+	(void)params_load(gannet_config_dir, false);
+	log_set_hook(NULL, NULL);
+	if (var_queue_dir == NULL || *var_queue_dir == 0)
+		log_fatal("%s/gannet.conf: no usable queue_directory (gannet "
+		          "check shows why)",
+		    gannet_config_dir);
+	if (problems > 0)
+		log_warn("%s/gannet.conf has problems (gannet check shows "
+		         "them)",
+		    gannet_config_dir);
+}
+
 /* gannet_run - run a command and wait for it */
 int
 gannet_run(char *const argv[])
