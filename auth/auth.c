@@ -36,6 +36,7 @@
 #include "mail/ban.h"
 #include "mail/ipc.h"
 #include "mail/map.h"
+#include "mail/matchlist.h"
 #include "mail/params.h"
 #include "mail/params_accounts.h"
 #include "mail/service.h"
@@ -244,9 +245,10 @@ auth_post_jail(void)
 	auth_st.bans =
 	    ban_table_new(var_auth_failure_limit, var_auth_failure_window,
 	        var_auth_ban_time, var_auth_failure_table_limit);
-	if ((auth_st.exempt = maplist_open(var_auth_ban_exempt, 0, why))
+	if ((auth_st.exempt = matchlist_open(
+	         "auth_ban_exempt", var_auth_ban_exempt, MATCHLIST_ADDR, why))
 	    == NULL)
-		log_fatal("auth_ban_exempt: %s", buf_cstr(why));
+		log_fatal("%s", buf_cstr(why));
 	buf_reset(why);
 	if (pwhash_dummy(var_auth_password_scheme, var_auth_password_cost, why)
 	    == NULL)
@@ -284,7 +286,7 @@ auth_pre_exit(void)
 	bdb_close(&auth_st.bandb);
 	accounts_close(&auth_st.acc);
 	ban_table_free(&auth_st.bans);
-	maplist_close(&auth_st.exempt);
+	matchlist_close(&auth_st.exempt);
 	buf_free(&why);
 }
 

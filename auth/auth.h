@@ -14,7 +14,7 @@ struct bdb;
 struct buf;
 struct event_loop;
 struct ipc_msg;
-struct maplist;
+struct matchlist;
 
 /* The largest request accepted: a login, a password of at most
  * auth_password_limit bytes (each may be %-escaped on the wire), and a
@@ -25,10 +25,10 @@ struct auth_state {
 	struct event_loop *loop;
 	struct accounts *acc;
 	struct ban_table *bans;
-	struct bdb *bandb;      /* NULL: bans are not kept across restarts */
-	struct maplist *exempt; /* auth_ban_exempt */
-	long nconn;             /* connections open */
-	bool full_logged;       /* "connection limit" was logged */
+	struct bdb *bandb;        /* NULL: bans are not kept across restarts */
+	struct matchlist *exempt; /* auth_ban_exempt */
+	long nconn;               /* connections open */
+	bool full_logged;         /* "connection limit" was logged */
 };
 
 extern struct auth_state auth_st;

@@ -29,6 +29,7 @@
 #include "mail/ban.h"
 #include "mail/ipc.h"
 #include "mail/map.h"
+#include "mail/matchlist.h"
 #include "mail/params.h"
 #include "mail/params_accounts.h"
 
@@ -172,14 +173,15 @@ auth_is_banned(const char *client, time_t *until)
 static bool
 auth_exempt(const char *client)
 {
-	struct buf *v = buf_new(16), *why = buf_new(64);
-	int r = maplist_get(auth_st.exempt, client, v, why);
+	struct buf *why = buf_new(64);
+	int r = matchlist_match(auth_st.exempt, client, why);
 
+	/* A failed lookup bans nobody: better a guesser more than a
+	 * trusted network locked out. */
 	if (r < 0)
 		log_warn("auth_ban_exempt: %s", buf_cstr(why));
-	buf_free(&v);
 	buf_free(&why);
-	return r > 0;
+	return r != 0;
 }
 
 /* auth_failed - count one failure; ban when it is the last straw */

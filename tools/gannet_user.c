@@ -479,7 +479,7 @@ user_print(const char *addr, const char *value, bool verbose)
 	printf("%s\t%s\tquota=%s", addr, u.active ? "active" : "disabled",
 	    u.quota ? buf_cstr(s) : "none");
 	if (accounts_maildir_path(buf_cstr(rel), path, why) == 0
-	    && accounts_usage(buf_cstr(path), &bytes, &msgs, why) == 0)
+	    && accounts_usage(buf_cstr(path), 0, &bytes, &msgs, why) == 0)
 		printf(" usage=%lld messages=%ld", bytes, msgs);
 	else
 		printf(" usage=?");

@@ -197,13 +197,14 @@ int accounts_password(struct accounts *a, const char *address,
  * checking that rel stays below it. 0, or -1 with why */
 int accounts_maildir_path(const char *rel, struct buf *out, struct buf *why);
 
-/* accounts_usage - bytes and messages in the Maildir at path (absolute):
- * from its Maildir++ "maildirsize" file when there is one, otherwise by
- * adding up new/ and cur/ of the inbox and every ".folder". Either output
- * may be NULL. 0, or -1 with why (errno kept, EACCES for a caller that may
- * not read the store). */
-int accounts_usage(const char *path, long long *bytes_out, long *messages_out,
-    struct buf *why);
+/* accounts_usage - bytes and messages in the Maildir at path (absolute),
+ * by maildir_quota_usage() (maildir.h): with quota > 0, from its Maildir++
+ * "maildirsize" file, recomputed and rewritten when stale (so call it as
+ * the mail store's owner, or expect a failure); with quota 0, by scanning
+ * every folder, writing nothing. Either output may be NULL. 0, or -1 with
+ * why (a caller that may not read the store, such as smtpd, gets -1). */
+int accounts_usage(const char *path, long long quota, long long *bytes_out,
+    long *messages_out, struct buf *why);
 
 /* accounts_status_reply - the suggested SMTP reply for a status, such as
  * "550 5.1.1 Recipient address rejected: User unknown"; a constant */
