@@ -5,6 +5,8 @@
  *                                  for unknown users of the domain
  *   alias del ADDRESS
  *   alias list [DOMAIN]
+ *   alias resolve ADDRESS          where mail for ADDRESS goes, as the
+ *                                  daemons see the maps now
  *
  * The aliases map is in Postfix's virtual(5) format. An alias chain that
  * loops, or goes deeper than virtual_alias_recursion_limit, is refused
@@ -21,12 +23,16 @@
 
 #include "proto/acctname.h"
 
+#include "mail/accounts.h"
+#include "mail/acctmap.h"
+
 #include "gannet.h"
 #include "gannet_acct.h"
 
 static const char alias_usage[] = "alias add ADDRESS TARGET...\n"
                                   "       gannet alias del ADDRESS\n"
-                                  "       gannet alias list [DOMAIN]";
+                                  "       gannet alias list [DOMAIN]\n"
+                                  "       gannet alias resolve ADDRESS";
 
 /* alias_add - a new alias */
 static void
@@ -91,6 +97,52 @@ alias_list_one(const char *key, const char *value, void *ctx)
 	return 0;
 }
 
+/* alias_resolve - the destinations of an address, from the built maps;
+ * returns the exit status */
+static int
+alias_resolve(const char *addr)
+{
+	struct accounts *a = accounts_open();
+	struct accounts_targets t;
+	struct buf *why = buf_new(64), *s = buf_new(16);
+	enum accounts_status st;
+
+	accounts_targets_init(&t);
+	st = accounts_resolve(a, addr, &t, why);
+	if (st != ACCOUNTS_OK && st != ACCOUNTS_NOT_HOSTED) {
+		printf("%s: %s%s%s\n", addr, accounts_status_reply(st),
+		    buf_len(why) ? ": " : "", buf_cstr(why));
+		accounts_targets_free(&t);
+		accounts_close(&a);
+		buf_free(&why);
+		buf_free(&s);
+		return 1;
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		const struct accounts_target *x = &t.v[i];
+
+		switch (x->kind) {
+		case ACCOUNTS_TARGET_MAILBOX:
+			buf_reset(s);
+			acctmap_format_size(x->quota, s);
+			printf("%s\tmailbox %s quota=%s\n", x->address,
+			    x->maildir, x->quota ? buf_cstr(s) : "none");
+			break;
+		case ACCOUNTS_TARGET_REMOTE:
+			printf("%s\tremote\n", x->address);
+			break;
+		default:
+			printf("%s\tfails: %s\n", x->address,
+			    accounts_status_reply(x->status));
+		}
+	}
+	accounts_targets_free(&t);
+	accounts_close(&a);
+	buf_free(&why);
+	buf_free(&s);
+	return 0;
+}
+
 /* gannet_cmd_alias - the alias subcommand */
 int
 gannet_cmd_alias(int argc, char **argv)
@@ -114,6 +166,13 @@ gannet_cmd_alias(int argc, char **argv)
 	} else if (strcmp(sub, "del") == 0 && argc == 3) {
 		gacct_address("alias del", argv[2], true, addr);
 		alias_del(buf_cstr(addr));
+	} else if (strcmp(sub, "resolve") == 0 && argc == 3) {
+		int rc;
+
+		acctname_lower(argv[2], addr);
+		rc = alias_resolve(buf_cstr(addr));
+		buf_free(&addr);
+		return rc;
 	} else {
 		gannet_usage_error(alias_usage);
 	}

@@ -13,6 +13,8 @@
  *   user show ADDRESS
  *   user list [DOMAIN]                   (with the size of each Maildir)
  *   user hash [--password-stdin] [--scheme S]
+ *   user login LOGIN [--password-stdin] [--service S] [--client ADDRESS]
+ *                    ask the auth service, as pop3d or imapd would
  *
  * Passwords never come from the command line (other users can read it
  * in /proc): standard input with --password-stdin, or the terminal,
@@ -34,6 +36,7 @@
 #include "proto/acctname.h"
 
 #include "mail/accounts.h"
+#include "mail/auth_client.h"
 #include "mail/acctmap.h"
 #include "mail/params.h"
 #include "mail/params_accounts.h"
@@ -51,7 +54,9 @@ static const char user_usage[] =
     "       gannet user autoreply ADDRESS [--subject TEXT] [--text TEXT | "
     "--text-file FILE] [--until YYYY-MM-DD] | --off\n"
     "       gannet user list [DOMAIN]\n"
-    "       gannet user hash [--password-stdin] [--scheme SCHEME]";
+    "       gannet user hash [--password-stdin] [--scheme SCHEME]\n"
+    "       gannet user login LOGIN [--password-stdin] [--service NAME] "
+    "[--client ADDRESS]";
 
 /* user_get - the parsed record of an account; fatal when absent */
 static void
@@ -556,6 +561,59 @@ user_hash(int argc, char **argv)
 	buf_free(&why);
 }
 
+/* user_login - one login through the auth service; the exit status */
+static int
+user_login(int argc, char **argv)
+{
+	struct auth_request req = {
+	    .login = argv[2], .service = "gannet", .client = "127.0.0.1"};
+	struct auth_result r;
+	bool from_stdin = false;
+	struct buf *pw;
+	int rc;
+
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--password-stdin") == 0)
+			from_stdin = true;
+		else if (strcmp(argv[i], "--service") == 0 && i + 1 < argc)
+			req.service = argv[++i];
+		else if (strcmp(argv[i], "--client") == 0 && i + 1 < argc)
+			req.client = argv[++i];
+		else
+			gannet_usage_error(user_usage);
+	}
+	/* Any password, even one too short to be set: this is a test. */
+	pw = buf_new_capped(64, PWHASH_PASSWORD_MAX + 1);
+	if (from_stdin) {
+		struct buf *line = buf_new(64);
+
+		if (file_read("/dev/stdin", PWHASH_PASSWORD_MAX + 2, line, pw)
+		    < 0)
+			log_fatal("user login: %s", buf_cstr(pw));
+		buf_set(pw, buf_cstr(line), strcspn(buf_cstr(line), "\r\n"));
+		buf_free_secret(&line);
+	} else {
+		buf_free(&pw);
+		pw = gacct_read_password("user login", false);
+	}
+	req.password = buf_cstr(pw);
+	auth_result_init(&r);
+	switch (auth_client_login(&req, &r)) {
+	case AUTH_OK:
+		printf("ok: user=%s maildir=%s quota=%lld\n", buf_cstr(r.user),
+		    buf_cstr(r.maildir), r.quota);
+		rc = 0;
+		break;
+	default:
+		printf(
+		    "%s: %s\n", auth_status_name(r.status), buf_cstr(r.reason));
+		rc = 1;
+	}
+	auth_result_free(&r);
+	buf_free_secret(&pw);
+	return rc;
+}
+
 /* gannet_cmd_user - the user subcommand */
 int
 gannet_cmd_user(int argc, char **argv)
@@ -564,6 +622,10 @@ gannet_cmd_user(int argc, char **argv)
 	struct buf *addr = buf_new(64);
 
 	gannet_load_config();
+	if (strcmp(sub, "login") == 0 && argc >= 3) {
+		buf_free(&addr);
+		return user_login(argc, argv);
+	}
 	if (strcmp(sub, "hash") == 0) {
 		user_hash(argc, argv);
 		buf_free(&addr);
