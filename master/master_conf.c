@@ -128,7 +128,7 @@ master_conf_log_lines(const char *text)
 
 /* master_conf_apply_text - apply gannet.conf text; the error count */
 static int
-master_conf_apply_text(const char *path, const char *text)
+master_conf_apply_text(const char *path, const char *text, bool is_quiet)
 {
 	struct buf *why = buf_new(256);
 	int errors = 0;
@@ -137,7 +137,7 @@ master_conf_apply_text(const char *path, const char *text)
 		master_conf_log_lines(buf_cstr(why));
 		errors++;
 	}
-	errors += cfg_apply(false);
+	errors += cfg_apply(is_quiet);
 	buf_free(&why);
 	return errors;
 }
@@ -169,17 +169,19 @@ master_conf_load(struct master_service **out, struct buf *text)
 		}
 		errors += cfg_apply(false);
 	} else {
-		errors +=
-		    master_conf_apply_text(buf_cstr(path), buf_cstr(text));
+		errors += master_conf_apply_text(
+		    buf_cstr(path), buf_cstr(text), false);
 	}
 	buf_reset(path);
 	buf_printf(path, "%s/services.conf", master.config_dir);
+	/* The service table is read even after errors above, so that one
+	 * attempt shows every problem. */
 	buf_reset(why);
-	if (errors == 0 && cfg_services_load(buf_cstr(path), &t, why) < 0) {
+	if (cfg_services_load(buf_cstr(path), &t, why) < 0) {
 		master_conf_log_lines(buf_cstr(why));
 		cfg_services_free(&t);
 		errors++;
-	} else if (errors == 0) {
+	} else {
 		for (size_t i = 0; i < t.n; i++) {
 			struct master_service *s;
 
@@ -205,7 +207,7 @@ master_conf_load(struct master_service **out, struct buf *text)
 		/* Back to what runs now (nothing to restore at start). */
 		if (!is_first)
 			(void)master_conf_apply_text(
-			    cfg_path(), buf_cstr(master.conf_text));
+			    cfg_path(), buf_cstr(master.conf_text), true);
 	} else {
 		*out = list;
 	}
@@ -387,7 +389,8 @@ undo:
 		master_service_free(list);
 		list = s;
 	}
-	(void)master_conf_apply_text(cfg_path(), buf_cstr(master.conf_text));
+	(void)master_conf_apply_text(
+	    cfg_path(), buf_cstr(master.conf_text), true);
 done:
 	free(old_queue);
 	buf_free(&why);
