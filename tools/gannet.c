@@ -33,6 +33,12 @@ static const struct {
     {"reload", gannet_cmd_reload, "re-read the configuration"},
     {"status", gannet_cmd_status, "show whether and how it runs"},
     {"check", gannet_cmd_check, "check the configuration and files"},
+    {"map", gannet_cmd_map, "build, query, dump and check maps"},
+    {"domain", gannet_cmd_domain, "hosted domains and domain aliases"},
+    {"user", gannet_cmd_user, "accounts, passwords, quotas, forwarding"},
+    {"alias", gannet_cmd_alias, "aliases and catch-all addresses"},
+    {"list", gannet_cmd_list, "distribution lists"},
+    {"ban", gannet_cmd_ban, "client addresses banned after failed logins"},
 };
 
 /* gannet_usage - the command list */
