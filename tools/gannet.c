@@ -29,6 +29,7 @@ static const struct {
     {"init", gannet_cmd_init, "create an instance"},
     {"conf", gannet_cmd_conf, "show or change gannet.conf parameters"},
     {"map", gannet_cmd_map, "build, query, dump and check maps"},
+    {"queue", gannet_cmd_queue, "show queue files"},
 };
 
 /* gannet_usage - the command list */
