@@ -664,3 +664,88 @@ def test_missing_headers_added(servers):
         head = m.split("\r\n\r\n", 1)[0]
         assert "\r\nMessage-ID: <" in head and "\r\nDate: " in head
     assert any(m.endswith("\r\n\r\nno headers\r\n") for m in msgs)
+
+
+MIME_EXE = """\
+Subject: invoice
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="outer"
+
+--outer
+Content-Type: text/plain
+
+see attachment
+--outer
+Content-Type: multipart/alternative;
+ boundary="inner"
+
+--inner
+Content-Type: application/octet-stream;
+ name*0="invo"; name*1="ice.EXE"
+Content-Transfer-Encoding: base64
+
+TVqQAAMAAAAEAAAA
+--inner--
+--outer--
+""".replace("\n", "\r\n")
+
+MIME_OK = MIME_EXE.replace('name*1="ice.EXE"', 'name*1="ice.pdf"')
+
+
+def test_content_filters(servers):
+    inst, start = servers
+    hdr = inst.write("maps/header_checks",
+                     "/^Subject:.*viagra/ REJECT No pills here\n"
+                     "/^Subject:.*lottery/ DISCARD\n"
+                     "/^Subject:.*review me/ HOLD\n"
+                     "/^X-Mailer: oldmailer/ WARN old client\n")
+    body = inst.write("maps/body_checks", "/^click here now/ REJECT\n")
+    s = start(["header_checks=pcre:" + hdr, "body_checks=pcre:" + body,
+               "attachment_name_filters=*.exe *.scr"])
+
+    def send(msg):
+        c = smtp(s.port)
+        c.ehlo("c.example.org")
+        c.mail("a@remote.example")
+        c.rcpt("joe@example.com")
+        try:
+            return c.data(msg.encode())
+        finally:
+            c.quit()
+
+    assert send("Subject: cheap VIAGRA viagra\r\n\r\nx\r\n") == (
+        550, b"5.7.1 No pills here")
+    assert send("Subject: hi\r\n\r\nclick here now\r\n") == (
+        550, b"5.7.1 Message could not be sent due to filtering "
+             b"restrictions")
+    assert send(MIME_EXE) == (
+        550, b"5.7.1 Message could not be sent due to filtering "
+             b"restrictions")
+    assert queue_ids(inst) == []
+    code, text = send("Subject: you won the lottery\r\n\r\nx\r\n")
+    assert code == 250  # discarded: accepted and dropped
+    assert queue_ids(inst) == []
+    code, text = send("Subject: please\r\n review me\r\n\r\nx\r\n")
+    assert code == 250
+    assert queue_ids(inst, "hold") == [queued_id(text.decode())]
+    code, text = send(MIME_OK.replace("Subject: invoice",
+                                      "Subject: invoice\r\n"
+                                      "X-Mailer: oldmailer 1.0"))
+    assert code == 250
+    assert queue_ids(inst) == [queued_id(text.decode())]
+    log = s.log()
+    assert "reject: attachment name invoice.EXE matches *.exe" in log
+    assert "warning: header X-Mailer: oldmailer 1.0: old client" in log
+
+
+def test_hop_count_limit(servers):
+    inst, start = servers
+    s = start(["hopcount_limit=3"])
+    c = smtp(s.port)
+    c.ehlo("c.example.org")
+    c.mail("a@remote.example")
+    c.rcpt("joe@example.com")
+    code, text = c.data(b"Received: from a\r\nReceived: from b\r\n"
+                        b"Received: from c\r\nReceived: from d\r\n\r\nx\r\n")
+    assert (code, text) == (554, b"5.4.0 Error: too many hops")
+    c.quit()
