@@ -310,7 +310,7 @@ smtpd_limits(struct smtpd_state *st)
 	    && !smtpd_connlimit_tried) {
 		smtpd_connlimit_tried = true;
 		buf_reset(st->tmp);
-		buf_printf(st->tmp, "%s/pid/smtpd.conn", var_queue_dir);
+		buf_printf(st->tmp, "%s/smtpd.conn", var_data_dir);
 		smtpd_connlimit = connlimit_open(buf_cstr(st->tmp), why);
 		if (smtpd_connlimit == NULL)
 			log_warn("connection limits not enforced: %s",
