@@ -10,10 +10,12 @@
 
 #include "mail/cfg.h"
 #include "mail/params.h"
+#include "mail/params_dns.h"
 
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
     params_global,
+    params_dns,
     NULL,
 };
 
