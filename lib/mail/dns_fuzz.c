@@ -16,10 +16,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const int types[] = {
 	    DNS_T_A, DNS_T_AAAA, DNS_T_MX, DNS_T_TXT, DNS_T_PTR};
 	struct dns_rrlist l;
-	struct buf *why = buf_new(64);
+	struct buf *why;
 
 	if (size < 1)
 		return 0;
+	why = buf_new(64);
 	dns_rrlist_init(&l);
 	if (dns_parse(
 	        data + 1, size - 1, types[data[0] % NELEM(types)], &l, why)
