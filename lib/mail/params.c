@@ -11,11 +11,13 @@
 #include "mail/cfg.h"
 #include "mail/params.h"
 #include "mail/params_dns.h"
+#include "mail/params_smtp.h"
 
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
     params_global,
     params_dns,
+    params_smtp,
     NULL,
 };
 
