@@ -141,18 +141,21 @@ deliver_qname_ok(const char *s, size_t len)
 	return true;
 }
 
-/* deliver_xtext_ok - xtext (RFC 3461 s4), or the UTF-8 forms of RFC 6533:
- * no control characters, no space, no '=' */
+/* deliver_orcpt_ok - "" or "type;address": an atom, ';', no control
+ * characters anywhere */
 static bool
-deliver_xtext_ok(const char *s, size_t len)
+deliver_orcpt_ok(const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	const char *semi = memchr(s, ';', len);
 
-		if (c <= 0x20 || c == 0x7f || c == '=')
+	if (len == 0)
+		return true;
+	if (semi == NULL || semi == s || (size_t)(semi - s) == len - 1)
+		return false;
+	for (const char *p = s; p < semi; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-')
 			return false;
-	}
-	return true;
+	return deliver_no_ctl(s, len);
 }
 
 /* deliver_nexthop_ok - printable, no white space */
@@ -341,7 +344,7 @@ deliver_request_decode(
 		buf_printf(why, "missing, misplaced or bad attribute smtputf8");
 		goto out;
 	}
-	if (deliver_get(m, "dsn_envid", DELIVER_ENVID_MAX, deliver_xtext_ok,
+	if (deliver_get(m, "dsn_envid", DELIVER_ENVID_MAX, deliver_no_ctl,
 	        &r->dsn_envid, tmp, why)
 	        < 0
 	    || deliver_get(m, "dsn_ret", 8, NULL, &r->dsn_ret, tmp, why) < 0
@@ -363,7 +366,7 @@ deliver_request_decode(
 		           deliver_no_ctl, &rc->orig_addr, tmp, why)
 		        < 0
 		    || deliver_get(m, "dsn_orcpt", DELIVER_ORCPT_MAX,
-		           deliver_xtext_ok, &rc->dsn_orcpt, tmp, why)
+		           deliver_orcpt_ok, &rc->dsn_orcpt, tmp, why)
 		        < 0
 		    || deliver_get(
 		           m, "dsn_notify", 32, NULL, &rc->dsn_notify, tmp, why)

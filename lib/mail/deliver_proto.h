@@ -33,7 +33,8 @@
  *                 and "b" parts of delays=a/b/c/d in the agent's log
  *   body_type     "", "7BIT" or "8BITMIME" (MAIL FROM BODY=)
  *   smtputf8      0 or 1: the message needs SMTPUTF8 (RFC 6531)
- *   dsn_envid     RFC 3461 ENVID as received (xtext), "" when none
+ *   dsn_envid     RFC 3461 ENVID, decoded (as the queue file holds it;
+ *                 the smtp agent xtext-encodes it again), "" when none
  *   dsn_ret       "", "FULL" or "HDRS"
  *   rcpt_count    number of recipients, 1..DELIVER_RCPT_MAX; then, for each
  *                 recipient, in this order:
@@ -42,8 +43,8 @@
  *     rcpt        the address to deliver to
  *     orig_rcpt   the address before rewriting or alias expansion (for
  *                 logs: orig_to=), "" when the same
- *     dsn_orcpt   RFC 3461 ORCPT as received ("rfc822;user@example.org",
- *                 xtext), "" when none
+ *     dsn_orcpt   RFC 3461 ORCPT, decoded, as "type;address"
+ *                 ("rfc822;user@example.org"), "" when none
  *     dsn_notify  "" (not given), "NEVER", or a comma-separated subset of
  *                 SUCCESS,FAILURE,DELAY (upper case)
  *
@@ -99,7 +100,7 @@ struct deliver_rcpt {
 	long id;
 	char *addr;
 	char *orig_addr;  /* "" when the same as addr */
-	char *dsn_orcpt;  /* "" when none */
+	char *dsn_orcpt;  /* "type;address" decoded, "" when none */
 	char *dsn_notify; /* "", "NEVER", "SUCCESS,FAILURE,DELAY" subset */
 };
 
@@ -112,7 +113,7 @@ struct deliver_request {
 	long active_us;
 	char *body_type; /* "", "7BIT", "8BITMIME" */
 	bool smtputf8;
-	char *dsn_envid; /* "" when none */
+	char *dsn_envid; /* decoded, "" when none */
 	char *dsn_ret;   /* "", "FULL", "HDRS" */
 	struct deliver_rcpt *rcpt;
 	size_t nrcpt;

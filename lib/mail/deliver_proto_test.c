@@ -51,7 +51,7 @@ static const struct {
     {"arrival_time=1700000000000000\n", "arrival_time=-1\n", "arrival_time"},
     {"body_type=8BITMIME\n", "body_type=BINARYMIME\n", "body_type"},
     {"smtputf8=0\n", "smtputf8=2\n", "smtputf8"},
-    {"dsn_envid=QQ314159\n", "dsn_envid=a=b\n", "dsn_envid"},
+    {"dsn_envid=QQ314159\n", "dsn_envid=a%0Db\n", "dsn_envid"},
     {"dsn_ret=HDRS\n", "dsn_ret=hdrs\n", "dsn_ret"},
     {"rcpt_count=2\n", "rcpt_count=0\n", "rcpt_count"},
     {"rcpt_count=2\n", "rcpt_count=3\n", "rcpt_id"},
@@ -61,8 +61,11 @@ static const struct {
     {"rcpt=u1@example.org\n", "rcpt=u1@x%0A\n", "attribute rcpt"},
     {"dsn_notify=SUCCESS,DELAY\n", "dsn_notify=DELAY,SUCCESS\n", "dsn_notify"},
     {"dsn_notify=SUCCESS,DELAY\n", "dsn_notify=NEVER,DELAY\n", "dsn_notify"},
-    {"dsn_orcpt=rfc822;u1@example.org\n", "dsn_orcpt=rfc822; u1\n",
+    {"dsn_orcpt=rfc822;u1@example.org\n", "dsn_orcpt=u1@example.org\n",
         "dsn_orcpt"},
+    {"dsn_orcpt=rfc822;u1@example.org\n", "dsn_orcpt=rfc 822;u1\n",
+        "dsn_orcpt"},
+    {"dsn_orcpt=rfc822;u1@example.org\n", "dsn_orcpt=rfc822;\n", "dsn_orcpt"},
     {"rcpt_id=11\n", "rcpt_id=x\n", "rcpt_id"},
 };
 

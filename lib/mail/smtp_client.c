@@ -17,7 +17,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <resolv.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -29,7 +28,9 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
+#include "proto/base64.h"
 #include "proto/smtp_reply.h"
+#include "proto/xtext.h"
 
 #include "mail/deliver_proto.h"
 #include "mail/params.h"
@@ -409,8 +410,7 @@ smtp_helo(struct smtp_session *ss, struct smtp_fail *fail)
 /* smtp_starttls - STARTTLS and the handshake, per policy */
 static int
 smtp_starttls(struct smtp_session *ss, const char *nexthop,
-    const struct tls_policy *pol, struct tls_client_ctx *tls,
-    struct smtp_fail *fail)
+    const struct tls_policy *pol, struct tls_ctx *tls, struct smtp_fail *fail)
 {
 	bool required = tls_policy_requires_tls(pol);
 	struct strv names;
@@ -452,7 +452,7 @@ smtp_starttls(struct smtp_session *ss, const char *nexthop,
 		tls_policy_names(pol, ss->target.host, nexthop, &names);
 	why = buf_new(128);
 	stream_set_timeout(ss->s, (int)var_smtp_starttls_timeout);
-	ss->tls = tls_client_start(tls, ss->s, ss->target.host, &names,
+	ss->tls = tls_client_start_checked(tls, ss->s, ss->target.host, &names,
 	    tls_policy_verifies(pol), &ss->tls_info, why);
 	strv_free(&names);
 	if (ss->tls == NULL) {
@@ -506,15 +506,8 @@ smtp_sasl_allowed(const struct smtp_session *ss)
 static void
 smtp_b64(const void *p, size_t n, struct buf *out)
 {
-	size_t need = (n + 2) / 3 * 4 + 1;
-	char *dst;
-
 	buf_reset(out);
-	dst = buf_reserve(out, need);
-	ASSERT(dst != NULL);
-	if (b64_ntop(p, n, dst, need) < 0)
-		log_panic("b64_ntop: buffer too small");
-	buf_commit(out, strlen(dst));
+	base64_encode(p, n, out);
 }
 
 /* smtp_auth_step - send a line, read the reply */
@@ -613,7 +606,7 @@ out:
 /* smtp_session_setup - greeting to ready */
 int
 smtp_session_setup(struct smtp_session *ss, const char *nexthop,
-    const struct tls_policy *pol, struct tls_client_ctx *tls, const char *user,
+    const struct tls_policy *pol, struct tls_ctx *tls, const char *user,
     const char *pass, struct smtp_fail *fail)
 {
 	int r;
@@ -803,7 +796,11 @@ smtp_session_send(struct smtp_session *ss, const struct deliver_request *req,
 		buf_cats(ss->cmd, " SMTPUTF8");
 	if (has_dsn) {
 		smtp_param(ss->cmd, "RET", req->dsn_ret);
-		smtp_param(ss->cmd, "ENVID", req->dsn_envid);
+		if (*req->dsn_envid) {
+			buf_cats(ss->cmd, " ENVID=");
+			xtext_encode(
+			    req->dsn_envid, strlen(req->dsn_envid), ss->cmd);
+		}
 	}
 	if (smtp_send_cmd(
 	        ss, buf_cstr(ss->cmd), var_smtp_mail_timeout, !pipelining)
@@ -832,8 +829,16 @@ smtp_session_send(struct smtp_session *ss, const struct deliver_request *req,
 		buf_reset(ss->cmd);
 		buf_printf(ss->cmd, "RCPT TO:<%s>", rc->addr);
 		if (has_dsn) {
+			const char *semi = strchr(rc->dsn_orcpt, ';');
+
 			smtp_param(ss->cmd, "NOTIFY", rc->dsn_notify);
-			smtp_param(ss->cmd, "ORCPT", rc->dsn_orcpt);
+			/* ORCPT=type;xtext (RFC 3461 s4.2) */
+			if (semi) {
+				buf_printf(ss->cmd, " ORCPT=%.*s;",
+				    (int)(semi - rc->dsn_orcpt), rc->dsn_orcpt);
+				xtext_encode(
+				    semi + 1, strlen(semi + 1), ss->cmd);
+			}
 		}
 		if (smtp_send_cmd(ss, buf_cstr(ss->cmd), var_smtp_rcpt_timeout,
 		        !pipelining)
@@ -1006,7 +1011,8 @@ smtp_session_close(struct smtp_session **ssp, bool quit)
 			    "sending QUIT", false, &f);
 		smtp_fail_free(&f);
 	}
-	tls_conn_close(&ss->tls, ss->s);
+	if (ss->tls)
+		tls_conn_stop(&ss->tls, ss->s);
 	stream_close(&ss->s);
 	smtp_reply_free(&ss->reply);
 	smtp_ehlo_free(&ss->ehlo);

@@ -101,7 +101,7 @@ struct smtp_session *smtp_session_connect(
  * may and TLS failed: close, connect again and set up with level none. */
 #define SMTP_RETRY_PLAIN (-2)
 int smtp_session_setup(struct smtp_session *ss, const char *nexthop,
-    const struct tls_policy *pol, struct tls_client_ctx *tls, const char *user,
+    const struct tls_policy *pol, struct tls_ctx *tls, const char *user,
     const char *pass, struct smtp_fail *fail);
 /* smtp_session_send - one message to the recipients of req whose done[i]
  * is false; results[i] is set, and done[i] becomes true, for each

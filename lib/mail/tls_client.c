@@ -1,10 +1,7 @@
 /*
- * tls_client.c - TLS client connections with OpenSSL (see tls_client.h).
- *
- * The socket stays non-blocking; OpenSSL reads and writes it through its
- * own socket BIO, and every WANT_READ/WANT_WRITE goes back to the stream,
- * which polls within its timeout and deadline. The handshake loop does the
- * same through stream_wait().
+ * tls_client.c - the SMTP client's TLS (see tls_client.h). The handshake
+ * loop and the stream hook are tls.c's (tls_impl.h); this file prepares
+ * the SSL (SNI, names, verify mode) and describes the peer afterwards.
  *
  * Certificate checks: a verify callback records the first chain error and
  * whether a name failed to match, and lets the handshake go on unless the
@@ -30,14 +27,12 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
+#include "mail/tls.h"
 #include "mail/tls_client.h"
+#include "mail/tls_impl.h"
 
-struct tls_client_ctx {
-	SSL_CTX *ctx;
-};
-
-struct tls_conn {
-	SSL *ssl;
+/* Per-connection check state, the SSL's app data during the handshake. */
+struct tls_check {
 	bool require_verified;
 	bool has_names;
 	int chain_err; /* first chain error, X509_V_OK when none */
@@ -61,11 +56,10 @@ tls_client_err(struct buf *why, const char *what)
 	ERR_clear_error();
 }
 
-/* tls_client_ctx_new - SSL_CTX with the trusted CAs */
-struct tls_client_ctx *
-tls_client_ctx_new(const char *cafile, const char *capath, struct buf *why)
+/* tls_client_ctx_trust - SSL_CTX with the trusted CAs */
+struct tls_ctx *
+tls_client_ctx_trust(const char *cafile, const char *capath, struct buf *why)
 {
-	struct tls_client_ctx *c;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
 	if (ctx == NULL) {
@@ -101,94 +95,8 @@ tls_client_ctx_new(const char *cafile, const char *capath, struct buf *why)
 	} else if (!SSL_CTX_set_default_verify_paths(ctx)) {
 		ERR_clear_error(); /* no system CAs: nothing verifies */
 	}
-	c = xcalloc(1, sizeof(*c));
-	c->ctx = ctx;
-	return c;
+	return tls_ctx_adopt(ctx, false);
 }
-
-/* tls_client_ctx_free - free the context */
-void
-tls_client_ctx_free(struct tls_client_ctx **cp)
-{
-	if (*cp == NULL)
-		return;
-	SSL_CTX_free((*cp)->ctx);
-	free(*cp);
-	*cp = NULL;
-}
-
-/* tls_io_want - map an SSL error to the stream's hook results */
-static ssize_t
-tls_io_want(SSL *ssl, int r, short *events_out)
-{
-	switch (SSL_get_error(ssl, r)) {
-	case SSL_ERROR_WANT_READ:
-		*events_out = POLLIN;
-		return STREAM_IO_WANT;
-	case SSL_ERROR_WANT_WRITE:
-		*events_out = POLLOUT;
-		return STREAM_IO_WANT;
-	case SSL_ERROR_ZERO_RETURN:
-		return 0;
-	case SSL_ERROR_SYSCALL:
-		if (errno == EAGAIN || errno == EINTR) {
-			*events_out = POLLIN | POLLOUT;
-			return STREAM_IO_WANT;
-		}
-		ERR_clear_error();
-		return STREAM_IO_ERROR;
-	default:
-		ERR_clear_error();
-		return STREAM_IO_ERROR;
-	}
-}
-
-/* tls_io_read - the stream's read hook */
-static ssize_t
-tls_io_read(void *ctx, void *p, size_t n, short *events_out)
-{
-	struct tls_conn *c = ctx;
-	size_t got = 0;
-	int r;
-
-	ERR_clear_error();
-	r = SSL_read_ex(c->ssl, p, n, &got);
-	if (r == 1)
-		return (ssize_t)got;
-	return tls_io_want(c->ssl, r, events_out);
-}
-
-/* tls_io_write - the stream's write hook */
-static ssize_t
-tls_io_write(void *ctx, const void *p, size_t n, short *events_out)
-{
-	struct tls_conn *c = ctx;
-	size_t done = 0;
-	int r;
-
-	ERR_clear_error();
-	r = SSL_write_ex(c->ssl, p, n, &done);
-	if (r == 1)
-		return (ssize_t)done;
-	r = (int)tls_io_want(c->ssl, r, events_out);
-	return r == 0 ? STREAM_IO_ERROR : r;
-}
-
-/* tls_io_pending - decrypted bytes held by OpenSSL */
-static size_t
-tls_io_pending(void *ctx)
-{
-	struct tls_conn *c = ctx;
-	int n = SSL_pending(c->ssl);
-
-	return n > 0 ? (size_t)n : 0;
-}
-
-static const struct stream_io tls_client_io = {
-    .read = tls_io_read,
-    .write = tls_io_write,
-    .pending = tls_io_pending,
-};
 
 /* tls_verify_cb - record chain errors and name mismatches */
 static int
@@ -196,7 +104,7 @@ tls_verify_cb(int ok, X509_STORE_CTX *x)
 {
 	SSL *ssl =
 	    X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
-	struct tls_conn *c = ssl ? SSL_get_app_data(ssl) : NULL;
+	struct tls_check *c = ssl ? SSL_get_app_data(ssl) : NULL;
 
 	if (c == NULL)
 		return ok;
@@ -317,16 +225,16 @@ tls_cert_info(X509 *cert, struct tls_info *info)
 
 /* tls_fill_info - describe the established session */
 static void
-tls_fill_info(struct tls_conn *c, struct tls_info *info)
+tls_fill_info(SSL *ssl, const struct tls_check *c, struct tls_info *info)
 {
-	X509 *cert = SSL_get0_peer_certificate(c->ssl);
-	const char *ciph = SSL_get_cipher_name(c->ssl);
+	X509 *cert = SSL_get0_peer_certificate(ssl);
+	const char *ciph = SSL_get_cipher_name(ssl);
 
 	memset(info, 0, sizeof(*info));
-	snprintf(info->protocol, sizeof(info->protocol), "%s",
-	    SSL_get_version(c->ssl));
+	snprintf(
+	    info->protocol, sizeof(info->protocol), "%s", SSL_get_version(ssl));
 	snprintf(info->cipher, sizeof(info->cipher), "%s", ciph ? ciph : "");
-	info->bits = SSL_get_cipher_bits(c->ssl, &info->alg_bits);
+	info->bits = SSL_get_cipher_bits(ssl, &info->alg_bits);
 	if (cert == NULL) {
 		info->trust = TLS_UNTRUSTED;
 		snprintf(info->verify_error, sizeof(info->verify_error),
@@ -351,113 +259,75 @@ tls_fill_info(struct tls_conn *c, struct tls_info *info)
 	}
 }
 
-/* tls_client_start - handshake */
+/* tls_client_start_checked - handshake with the policy's checks */
 struct tls_conn *
-tls_client_start(struct tls_client_ctx *ctx, struct stream *s, const char *sni,
+tls_client_start_checked(struct tls_ctx *ctx, struct stream *s, const char *sni,
     const struct strv *match, bool require_verified, struct tls_info *info,
     struct buf *why)
 {
-	struct tls_conn *c = xcalloc(1, sizeof(*c));
+	struct tls_check check;
 	struct tls_info local;
+	struct tls_conn *conn;
+	struct buf *hs_why;
 	X509_VERIFY_PARAM *param;
 	unsigned char a[16];
+	SSL *ssl;
 
 	if (info == NULL)
 		info = &local;
-	c->require_verified = require_verified;
-	c->chain_err = X509_V_OK;
+	memset(&check, 0, sizeof(check));
+	check.require_verified = require_verified;
+	check.chain_err = X509_V_OK;
 	ERR_clear_error();
-	if ((c->ssl = SSL_new(ctx->ctx)) == NULL
-	    || !SSL_set_fd(c->ssl, stream_fd(s))) {
+	if ((ssl = SSL_new(tls_ctx_ssl(ctx))) == NULL
+	    || !SSL_set_fd(ssl, stream_fd(s))) {
 		tls_client_err(why, "cannot start TLS");
-		goto fail;
+		SSL_free(ssl);
+		return NULL;
 	}
-	SSL_set_app_data(c->ssl, c);
-	SSL_set_connect_state(c->ssl);
-	SSL_set_verify(c->ssl,
+	SSL_set_app_data(ssl, &check);
+	SSL_set_verify(ssl,
 	    require_verified ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
 	    tls_verify_cb);
 	/* SNI only for names: RFC 6066 s3 forbids literal addresses. */
 	if (sni && *sni && inet_pton(AF_INET, sni, a) != 1
 	    && inet_pton(AF_INET6, sni, a) != 1)
-		SSL_set_tlsext_host_name(c->ssl, sni);
-	param = SSL_get0_param(c->ssl);
+		SSL_set_tlsext_host_name(ssl, sni);
+	param = SSL_get0_param(ssl);
 	X509_VERIFY_PARAM_set_hostflags(
 	    param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	for (size_t i = 0; match && i < match->n; i++) {
 		if (!X509_VERIFY_PARAM_add1_host(param, match->v[i], 0)) {
 			buf_printf(
 			    why, "bad certificate match name: %s", match->v[i]);
-			goto fail;
+			SSL_free(ssl);
+			return NULL;
 		}
-		c->has_names = true;
+		check.has_names = true;
 	}
 	/* Nothing the server sent in plaintext may be read as TLS data
 	 * (RFC 3207 s5). */
 	stream_discard_input(s);
-	for (;;) {
-		int r = SSL_connect(c->ssl);
-		short want;
-
-		if (r == 1)
-			break;
-		switch (SSL_get_error(c->ssl, r)) {
-		case SSL_ERROR_WANT_READ:
-			want = POLLIN;
-			break;
-		case SSL_ERROR_WANT_WRITE:
-			want = POLLOUT;
-			break;
-		default:
-			if (require_verified && c->chain_err != X509_V_OK) {
-				buf_printf(why,
-				    "Server certificate not trusted: %s",
-				    X509_verify_cert_error_string(
-				        c->chain_err));
-				ERR_clear_error();
-			} else if (require_verified && c->name_mismatch) {
-				buf_printf(why,
-				    "Server certificate not "
-				    "verified: name does not match");
-				ERR_clear_error();
-			} else {
-				tls_client_err(why, "TLS handshake failed");
-			}
-			goto fail;
-		}
-		if (stream_wait(s, want) < 0) {
-			buf_printf(
-			    why, "TLS handshake: %s", stream_strerror(s));
-			goto fail;
-		}
+	hs_why = buf_new(128);
+	conn = tls_conn_handshake(ssl, false, s, hs_why);
+	if (conn == NULL) {
+		/* Say why in the words of the check that failed, if one did. */
+		if (require_verified && check.chain_err != X509_V_OK)
+			buf_printf(why, "Server certificate not trusted: %s",
+			    X509_verify_cert_error_string(check.chain_err));
+		else if (require_verified && check.name_mismatch)
+			buf_printf(why,
+			    "Server certificate not verified: "
+			    "name does not match");
+		else
+			buf_cats(why, buf_cstr(hs_why));
+		buf_free(&hs_why);
+		return NULL;
 	}
-	tls_fill_info(c, info);
-	stream_set_io(s, &tls_client_io, c);
-	return c;
-fail:
-	SSL_free(c->ssl);
-	free(c);
-	return NULL;
-}
-
-/* tls_conn_close - close_notify, unhook, free */
-void
-tls_conn_close(struct tls_conn **cp, struct stream *s)
-{
-	struct tls_conn *c = *cp;
-
-	if (c == NULL)
-		return;
-	if (s) {
-		/* One try: a peer that is gone or slow does not get to
-		 * hold us here. */
-		(void)SSL_shutdown(c->ssl);
-		stream_set_io(s, NULL, NULL);
-	}
-	ERR_clear_error();
-	SSL_free(c->ssl);
-	free(c);
-	*cp = NULL;
+	buf_free(&hs_why);
+	SSL_set_app_data(ssl, NULL); /* check is about to go out of scope */
+	tls_fill_info(tls_conn_ssl(conn), &check, info);
+	return conn;
 }
 
 /* tls_trust_name - Postfix's words */

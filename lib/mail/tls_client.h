@@ -1,24 +1,27 @@
 /*
- * tls_client.h - the client side of TLS (STARTTLS in the smtp delivery
- * agent, `gannet domain-info`). OpenSSL stays inside lib/mail/tls*.c
- * (STYLE 17): callers see a context, a connection and a plain description
- * of the peer.
+ * tls_client.h - the SMTP client's side of TLS (STARTTLS in the smtp
+ * delivery agent, `gannet domain-info`), on top of tls.h: the same
+ * context and connection types and the same stream hook, plus what a mail
+ * client needs that a server does not: its own trust store (CA file and
+ * directory), certificate checks decided per connection by the TLS policy
+ * (several acceptable names; verification required or only reported), and
+ * a description of the peer for the log. OpenSSL stays inside
+ * lib/mail/tls*.c (STYLE 17).
  *
- * TLS sits below the stream as its I/O hook (stream_set_io), so the
- * stream's timeouts and deadlines cover the handshake and every record.
  * The certificate chain is always checked, so that the log can say how far
  * the peer could be trusted (Postfix's words: Untrusted, Trusted, Verified),
  * but the handshake only fails on it when the caller requires verification.
+ * Close a connection with tls_conn_stop() (tls.h).
  */
 #ifndef MAIL_TLS_CLIENT_H
 #define MAIL_TLS_CLIENT_H
 #include "util/sys_defs.h"
 
+#include "mail/tls.h"
+
 struct buf;
 struct stream;
 struct strv;
-struct tls_client_ctx;
-struct tls_conn;
 
 enum tls_trust {
 	TLS_UNTRUSTED, /* chain not verified */
@@ -41,14 +44,15 @@ struct tls_info {
 	char fingerprint[100]; /* SHA-256, colon-separated hex */
 };
 
-/* tls_client_ctx_new - a context trusting cafile and/or capath (either
- * may be NULL or ""; with neither, the system's default CA locations).
+/* tls_client_ctx_trust - a client context trusting cafile and/or capath
+ * (either may be NULL or ""; with neither, the system's default CA
+ * locations), with OpenSSL's default protocols and ciphers (opportunistic
+ * TLS with any server is better than none). Free with tls_ctx_free().
  * NULL with why. */
-struct tls_client_ctx *tls_client_ctx_new(
+struct tls_ctx *tls_client_ctx_trust(
     const char *cafile, const char *capath, struct buf *why);
-void tls_client_ctx_free(struct tls_client_ctx **cp);
 
-/* tls_client_start - handshake on s (a connected plaintext stream with
+/* tls_client_start_checked - handshake on s (a connected plaintext stream with
  * nothing buffered: call after the server's 220 to STARTTLS, or at once
  * for SMTPS). sni is sent as server name when it is a host name (not an
  * address; may be NULL). match lists the names the certificate must match
@@ -56,13 +60,9 @@ void tls_client_ctx_free(struct tls_client_ctx **cp);
  * name that does not verify fails the handshake. On success the stream's
  * I/O goes through TLS and info (may be NULL) describes the session;
  * NULL with why otherwise (the stream is then unusable for TLS; close it). */
-struct tls_conn *tls_client_start(struct tls_client_ctx *ctx, struct stream *s,
+struct tls_conn *tls_client_start_checked(struct tls_ctx *ctx, struct stream *s,
     const char *sni, const struct strv *match, bool require_verified,
     struct tls_info *info, struct buf *why);
-/* tls_conn_close - send close_notify (best effort, without waiting for
- * the peer's), remove the hook from s, free; *cp = NULL. s may be NULL when
- * the stream is already gone. */
-void tls_conn_close(struct tls_conn **cp, struct stream *s);
 
 /* tls_trust_name - "Untrusted", "Trusted", "Verified" */
 const char *tls_trust_name(enum tls_trust t);

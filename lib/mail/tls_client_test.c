@@ -67,7 +67,7 @@ struct tcase {
 static void
 run(const struct tcase *tc)
 {
-	struct tls_client_ctx *ctx;
+	struct tls_ctx *ctx;
 	struct tls_conn *conn;
 	struct tls_info info;
 	struct buf *why = buf_new(64), *line = buf_new(64);
@@ -82,11 +82,11 @@ run(const struct tcase *tc)
 		strv_split(&match, tc->match, ":");
 	T_INTEQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	pid = server(sv[1]);
-	ctx = tls_client_ctx_new(tc->cafile, NULL, why);
+	ctx = tls_client_ctx_trust(tc->cafile, NULL, why);
 	T_ASSERT(ctx != NULL);
 	s = stream_open(sv[0]);
 	stream_set_timeout(s, 5);
-	conn = tls_client_start(
+	conn = tls_client_start_checked(
 	    ctx, s, "mx.gannet.test", &match, tc->require, &info, why);
 	T_INTEQ(conn != NULL, tc->ok);
 	if (conn) {
@@ -100,7 +100,7 @@ run(const struct tcase *tc)
 		T_INTEQ(stream_flush(s), 0);
 		T_ASSERT(stream_getline(s, line, 100) > 0);
 		T_STREQ(buf_cstr(line), "hello through TLS\r\n");
-		tls_conn_close(&conn, s);
+		tls_conn_stop(&conn, s);
 		T_ASSERT(conn == NULL);
 	} else {
 		T_ASSERT(buf_len(why) > 0);
@@ -108,7 +108,7 @@ run(const struct tcase *tc)
 	stream_close(&s);
 	waitpid(pid, &status, 0);
 	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	tls_client_ctx_free(&ctx);
+	tls_ctx_free(&ctx);
 	strv_free(&match);
 	buf_free(&why);
 	buf_free(&line);
@@ -170,7 +170,8 @@ main(void)
 			run(&cases[i]);
 	}
 	t_begin("missing CA file");
-	T_ASSERT(tls_client_ctx_new("/nonexistent/ca.pem", NULL, why) == NULL);
+	T_ASSERT(
+	    tls_client_ctx_trust("/nonexistent/ca.pem", NULL, why) == NULL);
 	T_ASSERT(strstr(buf_cstr(why), "/nonexistent/ca.pem") != NULL);
 
 	for (size_t i = 0; i < NELEM(policies); i++) {
