@@ -72,7 +72,8 @@ struct smtp_session {
 	struct stream *s;
 	struct smtp_target target;
 	char relay[SMTP_HOST_MAX + NET_ADDR_MAX + 16]; /* host[addr]:port */
-	char nexthop[300];       /* the next hop it serves (reuse key) */
+	char nexthop[300];   /* the next-hop domain (for messages) */
+	char cache_key[300]; /* the caller's reuse key (next hop as written) */
 	struct smtp_reply reply; /* the last reply */
 	struct smtp_ehlo ehlo;
 	bool is_esmtp;
