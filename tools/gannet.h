@@ -20,6 +20,8 @@ int gannet_run(char *const argv[]);
 
 int gannet_cmd_init(int argc, char **argv);
 int gannet_cmd_conf(int argc, char **argv);
+int gannet_cmd_domain_info(int argc, char **argv);
+int gannet_cmd_route(int argc, char **argv);
 int gannet_cmd_map(int argc, char **argv);
 
 #endif /* TOOLS_GANNET_H */

@@ -440,6 +440,8 @@ smtp_starttls(struct smtp_session *ss, const char *nexthop,
 			         "without TLS",
 			    ss->relay, buf_cstr(ss->reply.raw));
 			ss->tls_failed = true;
+			snprintf(ss->tls_error, sizeof(ss->tls_error),
+			    "STARTTLS refused: %s", buf_cstr(ss->reply.raw));
 			return 0;
 		}
 		smtp_reply_fail(ss, "STARTTLS command", true, fail);
@@ -447,9 +449,10 @@ smtp_starttls(struct smtp_session *ss, const char *nexthop,
 		fail->is_perm = false;
 		return -1;
 	}
+	/* Names are checked at every level, so that the log can say
+	 * "Verified"; only verify and secure insist. */
 	strv_init(&names);
-	if (tls_policy_verifies(pol))
-		tls_policy_names(pol, ss->target.host, nexthop, &names);
+	tls_policy_names(pol, ss->target.host, nexthop, &names);
 	why = buf_new(128);
 	stream_set_timeout(ss->s, (int)var_smtp_starttls_timeout);
 	ss->tls = tls_client_start_checked(tls, ss->s, ss->target.host, &names,
@@ -458,6 +461,8 @@ smtp_starttls(struct smtp_session *ss, const char *nexthop,
 	if (ss->tls == NULL) {
 		ss->broken = true;
 		ss->tls_failed = true;
+		snprintf(
+		    ss->tls_error, sizeof(ss->tls_error), "%s", buf_cstr(why));
 		if (!required) {
 			log_info("TLS handshake with %s failed: %s; trying "
 			         "again without TLS",

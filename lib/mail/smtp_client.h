@@ -82,6 +82,7 @@ struct smtp_session {
 	struct tls_conn *tls;
 	struct tls_info tls_info; /* valid when tls != NULL */
 	bool tls_failed;          /* STARTTLS or handshake failed (may) */
+	char tls_error[256];      /* why, when tls_failed */
 	bool authenticated;
 	bool broken; /* the connection cannot carry another command */
 	int messages;
