@@ -262,9 +262,12 @@ smtp_try_nexthop(
 			break;
 		ss = smtp_open_session(a, &targets.v[i], nh, &pol);
 		if (ss == NULL) {
-			if (a->fail.try_next)
-				continue;
-			break;
+			if (!a->fail.try_next)
+				break;
+			/* Postfix logs each server it gives up on. */
+			log_info("%s: %s", a->req->queue_id,
+			    buf_cstr(a->fail.reason));
+			continue;
 		}
 		if (smtp_send_over(a, ss) && smtp_left(a) == 0) {
 			smtp_cache_keep(&ss);
@@ -273,6 +276,9 @@ smtp_try_nexthop(
 		smtp_session_close(&ss, true);
 		if (smtp_left(a) > 0 && !a->fail.try_next)
 			break;
+		if (smtp_left(a) > 0)
+			log_info("%s: %s", a->req->queue_id,
+			    buf_cstr(a->fail.reason));
 	}
 out:
 	finished = smtp_left(a) == 0 || (a->fail.is_set && !a->fail.try_next);

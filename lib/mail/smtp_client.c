@@ -246,6 +246,8 @@ smtp_session_connect(const struct smtp_target *t, struct smtp_fail *fail)
 	ss->target = *t;
 	snprintf(ss->relay, sizeof(ss->relay), "%s[%s]:%d", t->host,
 	    t->addr_str, t->port);
+	snprintf(
+	    ss->hostaddr, sizeof(ss->hostaddr), "%s[%s]", t->host, t->addr_str);
 	smtp_reply_init(&ss->reply);
 	smtp_ehlo_init(&ss->ehlo);
 	ss->greeting = buf_new(128);
@@ -265,10 +267,11 @@ smtp_io_fail(struct smtp_session *ss, const char *what, bool try_next,
 	ss->broken = true;
 	if (stream_status(ss->s) == STREAM_TIMEOUT)
 		smtp_fail_set(fail, "4.4.2", try_next, NULL, ss->relay,
-		    "conversation with %s timed out while %s", ss->relay, what);
+		    "conversation with %s timed out while %s", ss->hostaddr,
+		    what);
 	else
 		smtp_fail_set(fail, "4.4.2", try_next, NULL, ss->relay,
-		    "lost connection with %s while %s", ss->relay, what);
+		    "lost connection with %s while %s", ss->hostaddr, what);
 }
 
 /* smtp_read_reply - one reply into ss->reply within timeout seconds; 0 or
@@ -307,7 +310,7 @@ smtp_read_reply(struct smtp_session *ss, long timeout, const char *what,
 			smtp_fail_set(fail, "4.5.0", try_next, NULL, ss->relay,
 			    "host %s sent a bad reply while %s: %s (protocol "
 			    "error)",
-			    ss->relay, what, buf_cstr(why));
+			    ss->hostaddr, what, buf_cstr(why));
 			return -1;
 		}
 		if (r == 1)
@@ -340,7 +343,7 @@ smtp_reply_fail(struct smtp_session *ss, const char *in_reply_to, bool try_next,
 	buf_reset(one);
 	smtp_reply_oneline(&ss->reply, one);
 	smtp_fail_set(fail, ss->reply.dsn, try_next, buf_cstr(ss->reply.raw),
-	    ss->relay, "host %s said: %s (in reply to %s)", ss->relay,
+	    ss->relay, "host %s said: %s (in reply to %s)", ss->hostaddr,
 	    buf_cstr(one), in_reply_to);
 }
 
@@ -399,7 +402,7 @@ smtp_helo(struct smtp_session *ss, struct smtp_fail *fail)
 	/* Our own name back: the route or MX leads to this host. */
 	if (strcasecmp(ss->ehlo.server, var_myhostname) == 0) {
 		log_warn("host %s replied to HELO/EHLO with my own hostname %s",
-		    ss->relay, var_myhostname);
+		    ss->hostaddr, var_myhostname);
 		smtp_fail_set(fail, "5.4.6", false, NULL, ss->relay,
 		    "mail for %s loops back to myself", ss->nexthop);
 		return -1;
@@ -423,7 +426,7 @@ smtp_starttls(struct smtp_session *ss, const char *nexthop,
 			return 0;
 		smtp_fail_set(fail, "4.7.4", true, NULL, ss->relay,
 		    "TLS is required, but was not offered by host %s",
-		    ss->relay);
+		    ss->hostaddr);
 		return -1;
 	}
 	if (smtp_send_cmd(ss, "STARTTLS", var_smtp_starttls_timeout, true) < 0
@@ -438,7 +441,7 @@ smtp_starttls(struct smtp_session *ss, const char *nexthop,
 		if (!required) {
 			log_info("host %s refused STARTTLS: %s; going on "
 			         "without TLS",
-			    ss->relay, buf_cstr(ss->reply.raw));
+			    ss->hostaddr, buf_cstr(ss->reply.raw));
 			ss->tls_failed = true;
 			snprintf(ss->tls_error, sizeof(ss->tls_error),
 			    "STARTTLS refused: %s", buf_cstr(ss->reply.raw));
@@ -466,12 +469,13 @@ smtp_starttls(struct smtp_session *ss, const char *nexthop,
 		if (!required) {
 			log_info("TLS handshake with %s failed: %s; trying "
 			         "again without TLS",
-			    ss->relay, buf_cstr(why));
+			    ss->hostaddr, buf_cstr(why));
 			buf_free(&why);
 			return SMTP_RETRY_PLAIN;
 		}
 		smtp_fail_set(fail, "4.7.5", true, NULL, ss->relay,
-		    "Cannot start TLS with %s: %s", ss->relay, buf_cstr(why));
+		    "Cannot start TLS with %s: %s", ss->hostaddr,
+		    buf_cstr(why));
 		buf_free(&why);
 		return -1;
 	}
@@ -553,7 +557,7 @@ smtp_auth(struct smtp_session *ss, const char *user, const char *pass,
 		smtp_fail_set(fail, "4.7.0", true, NULL, ss->relay,
 		    "SASL authentication failed; cannot authenticate to server "
 		    "%s: %s",
-		    ss->relay,
+		    ss->hostaddr,
 		    !plain && !login ? "no mechanism available"
 		                     : "a password may not be sent without TLS "
 		                       "(smtp_sasl_security_options)");
@@ -594,7 +598,7 @@ smtp_auth(struct smtp_session *ss, const char *user, const char *pass,
 		 * administrator's to fix, and the mail must not be lost. */
 		smtp_fail_set(fail, "4.7.0", true, buf_cstr(ss->reply.raw),
 		    ss->relay, "SASL authentication failed; server %s said: %s",
-		    ss->relay, buf_cstr(one));
+		    ss->hostaddr, buf_cstr(one));
 		buf_free(&one);
 		goto out;
 	}
@@ -630,7 +634,7 @@ smtp_session_setup(struct smtp_session *ss, const char *nexthop,
 		smtp_reply_oneline(&ss->reply, one);
 		smtp_fail_set(fail, ss->reply.dsn, true,
 		    buf_cstr(ss->reply.raw), ss->relay,
-		    "host %s refused to talk to me: %s", ss->relay,
+		    "host %s refused to talk to me: %s", ss->hostaddr,
 		    buf_cstr(one));
 		buf_free(&one);
 		return -1;
@@ -676,7 +680,7 @@ smtp_rcpt_set(struct smtp_session *ss, const struct deliver_request *req,
 			success = "relayed";
 	} else {
 		buf_printf(reason, "host %s said: %s (in reply to %s)",
-		    ss->relay, buf_cstr(one), in_reply_to);
+		    ss->hostaddr, buf_cstr(one), in_reply_to);
 	}
 	snprintf(dsn, sizeof(dsn), "%s", ss->reply.dsn);
 	if (cls == 3) { /* 3xx where a final reply was due: protocol error */
@@ -759,14 +763,14 @@ smtp_session_send(struct smtp_session *ss, const struct deliver_request *req,
 	    && content->size > ss->ehlo.size_limit) {
 		smtp_fail_set(fail, "5.3.4", false, NULL, ss->relay,
 		    "message size %ld exceeds size limit %ld of server %s",
-		    content->size, ss->ehlo.size_limit, ss->relay);
+		    content->size, ss->ehlo.size_limit, ss->hostaddr);
 		ret = 0;
 		goto out;
 	}
 	if (need_utf8 && !(ss->ehlo.ext & SMTP_EXT_SMTPUTF8)) {
 		smtp_fail_set(fail, "5.6.7", true, NULL, ss->relay,
 		    "SMTPUTF8 is required, but was not offered by host %s",
-		    ss->relay);
+		    ss->hostaddr);
 		ret = 0;
 		goto out;
 	}
@@ -783,7 +787,7 @@ smtp_session_send(struct smtp_session *ss, const struct deliver_request *req,
 			smtp_fail_set(fail, "5.6.3", true, NULL, ss->relay,
 			    "host %s does not offer 8BITMIME and the message "
 			    "has 8-bit content (not converted to 7 bits)",
-			    ss->relay);
+			    ss->hostaddr);
 			ret = 0;
 			goto out;
 		}

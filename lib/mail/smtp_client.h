@@ -71,7 +71,10 @@ int smtp_content_is_8bit(struct smtp_content *c, struct buf *why);
 struct smtp_session {
 	struct stream *s;
 	struct smtp_target target;
-	char relay[SMTP_HOST_MAX + NET_ADDR_MAX + 16]; /* host[addr]:port */
+	char relay[SMTP_HOST_MAX + NET_ADDR_MAX + 16];   /* host[addr]:port */
+	char hostaddr[SMTP_HOST_MAX + NET_ADDR_MAX + 8]; /* host[addr], as
+	                                                  * failure texts
+	                                                  * name it */
 	char nexthop[300];   /* the next-hop domain (for messages) */
 	char cache_key[300]; /* the caller's reuse key (next hop as written) */
 	struct smtp_reply reply; /* the last reply */
