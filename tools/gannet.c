@@ -31,12 +31,18 @@ static const struct {
     {"domain-info", gannet_cmd_domain_info,
         "show a domain's MX hosts and what their SMTP servers offer"},
     {"route", gannet_cmd_route, "show where mail for addresses would go"},
-    {"map", gannet_cmd_map, "build, query, dump and check maps"},
     {"start", gannet_cmd_start, "start the mail system"},
     {"stop", gannet_cmd_stop, "stop the mail system"},
     {"reload", gannet_cmd_reload, "re-read the configuration"},
     {"status", gannet_cmd_status, "show whether and how it runs"},
     {"check", gannet_cmd_check, "check the configuration and files"},
+    {"map", gannet_cmd_map, "build, query, dump and check maps"},
+    {"domain", gannet_cmd_domain, "hosted domains and domain aliases"},
+    {"user", gannet_cmd_user, "accounts, passwords, quotas, forwarding"},
+    {"alias", gannet_cmd_alias, "aliases and catch-all addresses"},
+    {"list", gannet_cmd_list, "distribution lists"},
+    {"ban", gannet_cmd_ban, "client addresses banned after failed logins"},
+    {"queue", gannet_cmd_queue, "show queue files"},
 };
 
 /* gannet_usage - the command list */
