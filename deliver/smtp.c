@@ -27,6 +27,7 @@
 #include "mail/dns.h"
 #include "mail/ipc.h"
 #include "mail/map.h"
+#include "mail/matchlist.h"
 #include "mail/params.h"
 #include "mail/params_smtp.h"
 #include "mail/queue_file.h"
@@ -61,6 +62,10 @@ smtp_pre_jail(void)
 	               maplist_open(var_smtp_tls_policy_maps, 0, why))
 	        == NULL)
 		log_fatal("smtp_tls_policy_maps: %s", buf_cstr(why));
+	if ((smtp_agent.relay_domains = matchlist_open("relay_domains",
+	         var_relay_domains, MATCHLIST_DOMAIN | MATCHLIST_PARENT, why))
+	    == NULL)
+		log_fatal("%s", buf_cstr(why));
 	if (var_smtp_sasl_enable && *var_smtp_sasl_passwd_maps) {
 		smtp_agent.sasl =
 		    maplist_open(var_smtp_sasl_passwd_maps, 0, why);

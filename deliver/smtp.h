@@ -12,6 +12,7 @@
 struct deliver_request;
 struct deliver_reply;
 struct maplist;
+struct matchlist;
 struct smtp_session;
 struct tls_ctx;
 
@@ -19,6 +20,7 @@ struct smtp_agent {
 	struct tls_ctx *tls;        /* NULL when no TLS context could be made */
 	struct maplist *tls_policy; /* smtp_tls_policy_maps, or NULL */
 	struct maplist *sasl;       /* smtp_sasl_password_maps, or NULL */
+	struct matchlist *relay_domains; /* no fallback relay for these */
 	struct dns_resolver *dns;
 	struct tls_policy default_policy; /* smtp_tls_security_level */
 	struct smtp_session *cached;      /* an idle session kept for reuse */

@@ -30,6 +30,7 @@
 
 #include "mail/deliver_proto.h"
 #include "mail/map.h"
+#include "mail/matchlist.h"
 #include "mail/params.h"
 #include "mail/params_smtp.h"
 #include "mail/queue_file.h"
@@ -309,6 +310,29 @@ smtp_try_cached(struct smtp_attempt *a)
 	smtp_fail_clear(&a->fail);
 }
 
+/* smtp_is_backup - a recipient domain is one of relay_domains: this host
+ * is its backup MX, and its mail waits for the primary rather than go to
+ * a fallback relay */
+static bool
+smtp_is_backup(const struct smtp_attempt *a)
+{
+	struct buf *why = buf_new(64);
+	bool yes = false;
+
+	for (size_t i = 0; i < a->req->nrcpt && !yes; i++) {
+		const char *at = strrchr(a->req->rcpt[i].addr, '@');
+
+		/* A lookup error counts as yes: keeping mail is the safe
+		 * side. */
+		if (at && !a->done[i]
+		    && matchlist_match(smtp_agent.relay_domains, at + 1, why)
+		        != 0)
+			yes = true;
+	}
+	buf_free(&why);
+	return yes;
+}
+
 /* smtp_fmt_delay - seconds as Postfix prints them */
 static void
 smtp_fmt_delay(int64_t ms, struct buf *out)
@@ -399,11 +423,14 @@ smtp_deliver(const struct deliver_request *req, struct deliver_reply *reply)
 	smtp_try_cached(&a);
 	if (smtp_left(&a) > 0 && !smtp_try_nexthop(&a, &nh, &found_self)) {
 		/* ISMail's fallback smart host, Postfix's smtp_fallback_relay:
-		 * not for a backup MX, whose mail waits for the primary. */
+		 * not for a backup MX (by the MX list, or a relay_domains
+		 * recipient), whose mail waits for the primary. */
 		struct strv relays;
 
 		strv_init(&relays);
 		strv_split(&relays, var_smtp_fallback_relay, ", \t");
+		if (!found_self && relays.n > 0 && smtp_is_backup(&a))
+			found_self = true;
 		for (size_t i = 0; i < relays.n && !found_self; i++) {
 			struct smtp_nexthop fb;
 

@@ -268,10 +268,11 @@ def _unesc(v):
 
 
 def encode_request(qid, nexthop, sender, rcpts, arrival_us=None,
-                   body_type="", smtputf8=False, envid="", ret=""):
+                   body_type="", smtputf8=False, envid="", ret="",
+                   queue_name="active"):
     """rcpts: addresses, or dicts with addr, orig, orcpt, notify."""
     now = int(time.time() * 1e6)
-    attrs = [("queue_id", qid), ("queue_name", "active"),
+    attrs = [("queue_id", qid), ("queue_name", queue_name),
              ("nexthop", nexthop), ("sender", sender),
              ("arrival_time", arrival_us or now), ("active_time", now),
              ("body_type", body_type), ("smtputf8", int(smtputf8)),

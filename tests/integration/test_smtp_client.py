@@ -600,3 +600,55 @@ def test_domain_info_null_mx_and_unknown(world):
                            "nowhere.test"])
     assert "MX: lookup failed: Host not found" in p.stdout
     assert p.returncode == 1
+
+
+def test_relay_domain_route_waits_for_the_primary(world):
+    net, instance = world
+    # A backup MX whose primary is named by a route, not by the MX list:
+    # the mail still waits for it, never goes to the fallback relay.
+    dns(net, "host-record=fallback.test,192.0.2.21")
+    fallback = net.smtp_server(["192.0.2.21"], "fallback.test")
+    net.add_net_addr("192.0.2.13")
+    instance.write("maps/transport", "relay.test smtp:[192.0.2.13]\n")
+    conf(instance, relay_domains="relay.test",
+         smtp_fallback_relay="[fallback.test]",
+         transport_maps="texthash:$config_directory/maps/transport")
+    agent = Agent(net, instance)
+    _, res = deliver(agent, instance, "[192.0.2.13]", ["x@relay.test"])
+    assert res[0]["status"] == "deferred"
+    assert "Connection refused" in res[0]["reason"]
+    assert fallback.messages() == []
+
+
+def test_mail_accepted_by_smtpd_goes_out(world):
+    """The whole way out: a client submits to smtpd, smtpd writes the
+    queue file, the agent delivers it to the remote MX."""
+    import smtplib
+
+    from conftest import free_port_base
+    from smtpd_util import Smtpd, setup_accounts
+
+    net, instance = world
+    dns(net, "mx-host=dest.test,mx1.dest.test,10",
+        "host-record=mx1.dest.test,192.0.2.11")
+    mx = net.smtp_server(["192.0.2.11"], "mx1.dest.test")
+    setup_accounts(instance)
+    smtpd = Smtpd(instance, free_port_base() + 25)
+    try:
+        with smtplib.SMTP("127.0.0.1", smtpd.port) as c:
+            c.ehlo("client.example")
+            c.sendmail(SENDER, ["bob@dest.test"],
+                       "Subject: out\r\n\r\nthrough smtpd\r\n")
+    finally:
+        smtpd.proc.terminate()
+        smtpd.proc.wait()
+    qids = os.listdir(instance.path("queue", "incoming"))
+    assert len(qids) == 1
+    agent = Agent(net, instance)
+    res = agent.deliver(qids[0], "dest.test", SENDER, ["bob@dest.test"],
+                        queue_name="incoming")
+    assert res[0]["status"] == "sent", res
+    msg = mx.messages()[0]
+    assert msg["rcpt_tos"] == ["bob@dest.test"]
+    assert "through smtpd" in msg["data"]
+    assert msg["data"].startswith("Received: from client.example")
