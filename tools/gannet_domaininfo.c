@@ -69,7 +69,7 @@ di_server(const char *domain, const char *host, int pref,
 	if (smtp_is_own_addr(addr->addr_str))
 		printf("    (an address of this host)\n");
 	if ((ss = smtp_session_connect(&t, &fail)) == NULL) {
-		printf("    connect: %s\n", buf_cstr(fail.reason));
+		printf("    %s\n", buf_cstr(fail.reason));
 		goto out;
 	}
 	printf("    connect: ok in %.3fs\n", (double)(clock_ms() - t0) / 1000);
@@ -155,6 +155,13 @@ di_host(const char *domain, const char *host, int pref, struct tls_ctx *tls)
 	return good;
 }
 
+/* di_quiet - the client's own info lines repeat what is printed */
+static bool
+di_quiet(enum log_level lvl, const char *msg, void *ctx)
+{
+	return lvl <= LOG_LVL_INFO;
+}
+
 /* gannet_cmd_domain_info - the command */
 int
 gannet_cmd_domain_info(int argc, char **argv)
@@ -171,6 +178,8 @@ gannet_cmd_domain_info(int argc, char **argv)
 		gannet_usage_error("domain-info DOMAIN");
 	domain = argv[1];
 	gannet_load_config();
+	if (log_verbose() == 0)
+		log_set_hook(di_quiet, NULL);
 	tls =
 	    tls_client_ctx_trust(var_smtp_tls_cafile, var_smtp_tls_capath, why);
 	if (tls == NULL) {

@@ -584,8 +584,9 @@ def test_domain_info(world):
     assert "      trust: Untrusted: self-signed certificate" in out
     assert "  2001:db8::11 port 25\n    connect: ok" in out
     assert "\nmx2.dest.test (preference 20)\n" in out
-    assert "  192.0.2.12 port 25\n    connect: connect to mx2.dest.test" \
+    assert "  192.0.2.12 port 25\n    connect to mx2.dest.test" \
         "[192.0.2.12]:25: Connection refused\n" in out
+    assert p.stderr == ""
     assert "2 servers accepted a connection with a 2xx greeting" in out
 
 
