@@ -9,6 +9,7 @@ host, a server that misbehaves. Built on aiosmtpd, run as its own process
               connection is closed after it
   ehlo_drop   EHLO keywords not to offer (["8BITMIME", "SMTPUTF8"])
   ehlo_add    keywords to offer besides ("PIPELINING", "DSN")
+  ehlo_reply  a reply to EHLO instead ("502 5.5.2 ..."): an old server
   tls         {"cert": path, "key": path}: offer STARTTLS
   auth        {"user": "password"}: offer AUTH PLAIN LOGIN (after TLS)
   size        the SIZE limit (0: none)
@@ -108,6 +109,12 @@ class FakeSMTP(SMTP):
         keep = [w for w in words if not w.upper().startswith(DSN_KEYS)]
         dsn = [w for w in words if w.upper().startswith(DSN_KEYS)]
         return " ".join(keep), dsn
+
+    async def smtp_EHLO(self, hostname):
+        if self.conf.get("ehlo_reply"):
+            await self.push(self.conf["ehlo_reply"])
+            return
+        await super().smtp_EHLO(hostname)
 
     async def smtp_MAIL(self, arg):
         arg, self.session.dsn_mail = self._strip_dsn(arg)

@@ -94,6 +94,20 @@ def test_4xx_greeting_moves_on_to_the_next_mx(world):
                       "me: 421 4.3.2 mx1.dest.test too busy")
 
 
+def test_helo_when_ehlo_is_refused(world):
+    net, instance = world
+    dns(net, "mx-host=old.test,mx.old.test,10",
+        "host-record=mx.old.test,192.0.2.14")
+    srv = net.smtp_server(["192.0.2.14"], "mx.old.test",
+                          ehlo_reply="502 5.5.2 Error: command not recognized")
+    agent = Agent(net, instance)
+    _, res = deliver(agent, instance, "old.test", ["x@old.test"])
+    assert res[0]["status"] == "sent", res
+    msg = srv.messages()[0]
+    assert msg["helo"] == "mx.gannet.test"
+    assert msg["mail_options"] == []     # no ESMTP parameters to HELO
+
+
 def test_no_mx_uses_the_domain_address(world):
     net, instance = world
     dns(net, "host-record=plain.test,192.0.2.14")
