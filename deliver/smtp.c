@@ -138,7 +138,8 @@ smtp_serve(const struct service_client *client)
 	buf_free(&why);
 	(void)stream_release(&s); /* the skeleton closes the descriptor */
 	if (smtp_agent.must_exit) {
-		log_info("a secret map changed: exiting to reopen it");
+		log_info("smtp_sasl_password_maps changed or cannot be read: "
+		         "exiting, to be started again with the new map");
 		exit(0);
 	}
 }

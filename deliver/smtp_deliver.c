@@ -132,8 +132,9 @@ smtp_policy_for(const struct smtp_nexthop *nh, struct tls_policy *pol,
 
 /* smtp_creds_for - SASL credentials: by the next hop as written, the
  * server's name, the next-hop domain. 1 found (user and pass set), 0 none,
- * -1 the map cannot be read (fail set; the process will exit so that the
- * master starts one that can open it as root). */
+ * -1 the map cannot be read (fail set). When the map cannot be read, or
+ * was rebuilt since it was opened as root, the process exits after this
+ * request, so that the master starts one that opens it afresh. */
 static int
 smtp_creds_for(const struct smtp_nexthop *nh, const char *server,
     struct buf *user, struct buf *pass, struct smtp_fail *fail)
@@ -149,6 +150,11 @@ smtp_creds_for(const struct smtp_nexthop *nh, const char *server,
 	why = buf_new(64);
 	for (size_t i = 0; i < NELEM(keys) && found == 0; i++)
 		found = maplist_get(smtp_agent.sasl, keys[i], v, why);
+	/* Rebuilt, but this process can no longer read it (it was opened as
+	 * root): finish with what it read before, then make way for a new
+	 * process, which will. */
+	if (maplist_stale(smtp_agent.sasl))
+		smtp_agent.must_exit = true;
 	if (found < 0) {
 		log_warn("smtp_sasl_password_maps: %s", buf_cstr(why));
 		smtp_fail_set(fail, "4.3.0", false, NULL, NULL,

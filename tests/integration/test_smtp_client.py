@@ -667,3 +667,36 @@ def test_mail_accepted_by_smtpd_goes_out(world):
     assert msg["rcpt_tos"] == ["bob@dest.test"]
     assert "through smtpd" in msg["data"]
     assert msg["data"].startswith("Received: from client.example")
+
+
+def test_rebuilt_password_map_restarts_the_agent(world):
+    """The password map is readable by root only; the agent, no longer
+    root, cannot reopen it when it is rebuilt: it finishes the request with
+    what it read before and exits, so that the master starts one that reads
+    the new map."""
+    import time
+
+    net, instance = world
+    dns(net, "host-record=smart.test,192.0.2.20")
+    smart = net.smtp_server([("192.0.2.20", 587)], "smart.test",
+                            tls=make_cert(instance, "smart.test"),
+                            auth={"u": "right"})
+    secret = instance.write("maps/sasl_passwd", "[smart.test]:587 u:wrong\n",
+                            mode=0o600)
+    conf(instance, smtp_sasl_auth_enable="yes",
+         smtp_sasl_password_maps="texthash:" + secret)
+    agent = Agent(net, instance)
+    _, res = deliver(agent, instance, "[smart.test]:587", ["bob@dest.test"])
+    assert res[0]["status"] == "deferred" and res[0]["dsn"] == "4.7.0"
+    time.sleep(1.1)          # maps look at their files once a second
+    instance.write("maps/sasl_passwd", "[smart.test]:587 u:right\n",
+                   mode=0o600)
+    qid, res = deliver(agent, instance, "[smart.test]:587", ["bob@dest.test"])
+    assert res[0]["status"] == "deferred"
+    assert agent.proc.wait(10) == 0
+    instance.wait_log("smtp_sasl_password_maps changed or cannot be read: "
+                      "exiting")
+    agent = Agent(net, instance)
+    res = agent.deliver(qid, "[smart.test]:587", SENDER, ["bob@dest.test"])
+    assert res[0]["status"] == "sent", res
+    assert smart.messages()[0]["auth"] == "u"
