@@ -466,7 +466,8 @@ deliver_result_set(struct deliver_result *res, enum deliver_status status,
 	free(res->relay);
 	res->reason = xstrdup(reason ? reason : "");
 	res->diag = xstrdup(diag ? diag : "");
-	res->relay = xstrdup(relay && *relay ? relay : "none");
+	res->relay =
+	    xstrndup(relay && *relay ? relay : "none", DELIVER_RELAY_MAX);
 	res->success_dsn = deliver_success_dsn(success_dsn);
 	ASSERT(res->success_dsn != NULL);
 	if (status != DELIVER_SENT)
@@ -597,7 +598,7 @@ deliver_reply_decode(struct ipc_msg *m, const struct deliver_request *req,
 		    || deliver_get(m, "diag", DELIVER_TEXT_MAX, deliver_text_ok,
 		           &res->diag, tmp, why)
 		        < 0
-		    || deliver_get(m, "relay", DELIVER_NEXTHOP_MAX,
+		    || deliver_get(m, "relay", DELIVER_RELAY_MAX,
 		           deliver_no_ctl, &res->relay, tmp, why)
 		        < 0
 		    || deliver_get(m, "success_dsn", 16, NULL, &s, tmp, why)

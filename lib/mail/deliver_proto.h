@@ -74,6 +74,9 @@
  *                 next hop accepted the NOTIFY and is now responsible);
  *                 "none" for other statuses
  *
+ * Between two requests an agent waits at most ipc_timeout before it
+ * closes the connection.
+ *
  * A request that does not decode is logged and the connection is closed
  * without a reply; the queue manager then defers the recipients ("delivery
  * agent failed"). Anything the agent cannot do (queue file unreadable, a
@@ -95,6 +98,7 @@ struct ipc_msg;
 #define DELIVER_ENVID_MAX   100  /* RFC 3461 s4.4 */
 #define DELIVER_ORCPT_MAX   1100 /* "type;" plus an xtext address */
 #define DELIVER_NEXTHOP_MAX 300
+#define DELIVER_RELAY_MAX   400 /* "host[address]:port" */
 
 struct deliver_rcpt {
 	long id;
