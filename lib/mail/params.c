@@ -10,10 +10,14 @@
 
 #include "mail/cfg.h"
 #include "mail/params.h"
+#include "mail/params_accounts.h"
+#include "mail/params_map.h"
 
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
     params_global,
+    params_accounts,
+    params_map,
     NULL,
 };
 
