@@ -28,6 +28,11 @@ static const struct {
 } gannet_cmds[] = {
     {"init", gannet_cmd_init, "create an instance"},
     {"conf", gannet_cmd_conf, "show or change gannet.conf parameters"},
+    {"start", gannet_cmd_start, "start the mail system"},
+    {"stop", gannet_cmd_stop, "stop the mail system"},
+    {"reload", gannet_cmd_reload, "re-read the configuration"},
+    {"status", gannet_cmd_status, "show whether and how it runs"},
+    {"check", gannet_cmd_check, "check the configuration and files"},
 };
 
 /* gannet_usage - the command list */
