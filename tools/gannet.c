@@ -33,6 +33,7 @@ static const struct {
     {"reload", gannet_cmd_reload, "re-read the configuration"},
     {"status", gannet_cmd_status, "show whether and how it runs"},
     {"check", gannet_cmd_check, "check the configuration and files"},
+    {"map", gannet_cmd_map, "build, query, dump and check maps"},
 };
 
 /* gannet_usage - the command list */

@@ -25,5 +25,6 @@ int gannet_cmd_stop(int argc, char **argv);
 int gannet_cmd_reload(int argc, char **argv);
 int gannet_cmd_status(int argc, char **argv);
 int gannet_cmd_check(int argc, char **argv);
+int gannet_cmd_map(int argc, char **argv);
 
 #endif /* TOOLS_GANNET_H */

@@ -37,6 +37,8 @@ static const struct map_type *const map_types[] = {
     &map_type_hash,
     &map_type_btree,
     &map_type_texthash,
+    &map_type_cidr,
+    &map_type_pcre,
     &map_type_inline,
     &map_type_static,
 };
@@ -163,9 +165,10 @@ map_watch_fd(struct map *m, const char *path, int fd)
 	m->next_check_ms = clock_ms() + map_check_ms;
 }
 
-/* map_open - open "type:name" */
-struct map *
-map_open(const char *spec, int flags, struct buf *why)
+/* map_open_common - open from a file, or from memory (mem != NULL) */
+static struct map *
+map_open_common(
+    const char *spec, int flags, const char *mem, size_t len, struct buf *why)
 {
 	struct buf *full = buf_new(64);
 	const struct map_type *type;
@@ -187,6 +190,8 @@ map_open(const char *spec, int flags, struct buf *why)
 	                                : type->fold_default;
 	m->key = buf_new(64);
 	m->akey = buf_new(64);
+	m->mem = mem;
+	m->mem_len = len;
 	map_diag_init(&d, m->name, why, true);
 	if (type->open(m, &d) < 0 || d.nerrors > 0) {
 		map_diag_finish(&d);
@@ -196,6 +201,28 @@ map_open(const char *spec, int flags, struct buf *why)
 		map_close(&m);
 		return NULL;
 	}
+	m->mem = NULL;
+	return m;
+}
+
+/* map_open - open "type:name" */
+struct map *
+map_open(const char *spec, int flags, struct buf *why)
+{
+	return map_open_common(spec, flags, NULL, 0, why);
+}
+
+/* map_open_mem - a text type from memory */
+struct map *
+map_open_mem(const char *type, const char *name, const char *text, size_t len,
+    int flags, struct buf *why)
+{
+	struct buf *spec = buf_new(64);
+	struct map *m;
+
+	buf_printf(spec, "%s:%s", type, name);
+	m = map_open_common(buf_cstr(spec), flags, text, len, why);
+	buf_free(&spec);
 	return m;
 }
 
@@ -350,7 +377,7 @@ map_build(const char *spec, struct buf *why)
 	}
 	if (type->build == NULL) {
 		buf_printf(why,
-		    "%s: %s: maps are read from their text directly; there "
+		    "%s: %s maps are read from their text directly; there "
 		    "is nothing to build",
 		    buf_cstr(full), type->name);
 		buf_free(&full);
@@ -414,10 +441,10 @@ struct maplist {
 	struct buf *key;
 };
 
-/* maplist_next_item - the next item of a list: separators are commas and
+/* maplist_next - the next item of a list: separators are commas and
  * white space outside braces. Returns false at the end. */
-static bool
-maplist_next_item(const char **sp, struct buf *item)
+bool
+maplist_next(const char **sp, struct buf *item)
 {
 	const char *s = *sp;
 	int depth = 0;
@@ -476,7 +503,7 @@ maplist_open(const char *value, int flags, struct buf *why)
 
 	l->fold = !(flags & MAP_NO_FOLD);
 	l->key = buf_new(64);
-	while (maplist_next_item(&s, item)) {
+	while (maplist_next(&s, item)) {
 		struct maplist_item it = {NULL, NULL};
 		int kind = maplist_classify(buf_cstr(item), why);
 

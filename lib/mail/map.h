@@ -100,6 +100,10 @@ int maplist_get_addr(struct maplist *l, const char *addr, bool is_local,
     struct buf *out, struct buf *why);
 /* maplist_count - number of items */
 size_t maplist_count(const struct maplist *l);
+/* maplist_next - the next item of a list written as above, into item;
+ * *sp advances; false at the end (for lists of other things, such as
+ * matchlist.h) */
+bool maplist_next(const char **sp, struct buf *item);
 
 /* Building maps (gannet map build, gannet user/alias/domain editing). */
 

@@ -362,7 +362,7 @@ map_bdb_open(struct map *m, DBTYPE type, struct map_diag *d)
 
 	buf_printf(file, "%s.db", m->name);
 	if ((b = bdb_open_reader(buf_cstr(file), type, why)) == NULL) {
-		map_diag_error(d, 0, "%s", buf_cstr(why));
+		map_diag_error(d, -1, "%s", buf_cstr(why));
 		rc = -1;
 	} else {
 		int fd = -1;
@@ -456,40 +456,51 @@ bdb_check_add(const char *key, const char *value, long lineno, void *ctx)
 static int
 map_bdb_check(const char *name, bool fold, struct map_diag *d)
 {
-	struct htable *seen = htable_new(1024);
-	long n = map_text_read_kv(name, fold, d, bdb_check_add, seen, NULL);
+	struct buf *why = buf_new(128);
+	struct map_text *t = map_text_open(name, why);
+	struct htable *seen;
+	long n;
 
+	if (t == NULL) {
+		map_diag_error(d, -1, "%s", buf_cstr(why));
+		buf_free(&why);
+		return -1;
+	}
+	seen = htable_new(1024);
+	n = map_text_read_kv(t, fold, d, bdb_check_add, seen);
 	htable_free(&seen, NULL);
+	map_text_close(&t);
+	buf_free(&why);
 	return n < 0 ? -1 : 0;
 }
 
 /* bdb_build_finish - fsync, mode and owner of the source, rename */
 static int
 bdb_build_finish(
-    const char *src, const char *tmp, const char *dst, struct map_diag *d)
+    int src_fd, const char *tmp, const char *dst, struct map_diag *d)
 {
 	struct stat st;
 	int fd;
 
 	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0) {
-		map_diag_error(d, 0, "open %s: %s", tmp, strerror(errno));
+		map_diag_error(d, -1, "open %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (stat(src, &st) == 0) {
+	if (fstat(src_fd, &st) == 0) {
 		if (fchmod(fd, st.st_mode & 07777) < 0)
 			log_warn("chmod %s: %m", tmp);
 		if (geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) < 0)
 			log_warn("chown %s: %m", tmp);
 	}
 	if (fsync(fd) < 0) {
-		map_diag_error(d, 0, "fsync %s: %s", tmp, strerror(errno));
+		map_diag_error(d, -1, "fsync %s: %s", tmp, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	if (rename(tmp, dst) < 0) {
 		map_diag_error(
-		    d, 0, "rename %s to %s: %s", tmp, dst, strerror(errno));
+		    d, -1, "rename %s to %s: %s", tmp, dst, strerror(errno));
 		return -1;
 	}
 	if (file_fsync_dir(dst) < 0)
@@ -501,7 +512,9 @@ bdb_build_finish(
 static long
 map_bdb_build(const char *name, DBTYPE type, bool fold, struct map_diag *d)
 {
-	struct buf *dst = buf_new(256), *tmp = buf_new(256);
+	struct buf *dst = buf_new(256), *tmp = buf_new(256),
+	           *why = buf_new(128);
+	struct map_text *t = NULL;
 	struct bdb_build bb;
 	long n = -1;
 	int err;
@@ -511,15 +524,15 @@ map_bdb_build(const char *name, DBTYPE type, bool fold, struct map_diag *d)
 	memset(&bb, 0, sizeof(bb));
 	bb.path = buf_cstr(tmp);
 	bb.d = d;
-	/* Check that the source can be read before creating anything. */
-	if (access(name, R_OK) < 0) {
-		map_diag_error(d, 0, "open %s: %s", name, strerror(errno));
+	/* Open the source before creating anything. */
+	if ((t = map_text_open(name, why)) == NULL) {
+		map_diag_error(d, -1, "%s", buf_cstr(why));
 		goto out;
 	}
 	(void)unlink(buf_cstr(tmp)); /* left by a crashed run of this pid */
 	if ((err = db_create(&bb.db, NULL, 0)) != 0) {
 		map_diag_error(
-		    d, 0, "create %s: %s", bb.path, db_strerror(err));
+		    d, -1, "create %s: %s", bb.path, db_strerror(err));
 		goto out;
 	}
 	bb.db->set_errcall(bb.db, bdb_errcall);
@@ -528,15 +541,16 @@ map_bdb_build(const char *name, DBTYPE type, bool fold, struct map_diag *d)
 	         bb.db, NULL, bb.path, NULL, type, DB_CREATE | DB_EXCL, 0600))
 	    != 0) {
 		map_diag_error(
-		    d, 0, "create %s: %s", bb.path, db_strerror(err));
+		    d, -1, "create %s: %s", bb.path, db_strerror(err));
 		(void)bb.db->close(bb.db, 0);
 		bb.db = NULL;
 		goto out;
 	}
-	n = map_text_read_kv(name, fold, d, bdb_build_add, &bb, NULL);
+	n = map_text_read_kv(t, fold, d, bdb_build_add, &bb);
 	/* close() writes every page out; the fsync follows. */
 	if ((err = bb.db->close(bb.db, 0)) != 0 && n >= 0) {
-		map_diag_error(d, 0, "write %s: %s", bb.path, db_strerror(err));
+		map_diag_error(
+		    d, -1, "write %s: %s", bb.path, db_strerror(err));
 		n = -1;
 	}
 	bb.db = NULL;
@@ -545,13 +559,15 @@ map_bdb_build(const char *name, DBTYPE type, bool fold, struct map_diag *d)
 		(void)unlink(bb.path);
 		goto out;
 	}
-	if (bdb_build_finish(name, bb.path, buf_cstr(dst), d) < 0) {
+	if (bdb_build_finish(map_text_fd(t), bb.path, buf_cstr(dst), d) < 0) {
 		(void)unlink(bb.path);
 		n = -1;
 	}
 out:
+	map_text_close(&t);
 	buf_free(&dst);
 	buf_free(&tmp);
+	buf_free(&why);
 	return n;
 }
 

@@ -203,8 +203,8 @@ build_errors(void)
 	t_begin("missing source");
 	buf_reset(why);
 	T_INTEQ(map_build("hash:/nonexistent/x", why), -1);
-	T_STREQ(buf_cstr(why),
-	    "/nonexistent/x: open /nonexistent/x: No such file or directory");
+	T_STREQ(
+	    buf_cstr(why), "open /nonexistent/x: No such file or directory");
 
 	t_begin("missing database is an error, not 'not found'");
 	buf_reset(why);

@@ -29,7 +29,9 @@ struct map_diag {
 
 void map_diag_init(
     struct map_diag *d, const char *file, struct buf *why, bool warn_to_log);
-/* map_diag_error/warn - one problem; line 0 means "no line" */
+/* map_diag_error/warn - one problem; line 0 means "file: text" (no
+ * line), a negative line "text" alone (text that names the file itself,
+ * such as "open FILE: reason") */
 void map_diag_error(struct map_diag *d, long line, const char *fmt, ...)
     ATTR_PRINTF(3, 4);
 void map_diag_warn(struct map_diag *d, long line, const char *fmt, ...)
@@ -58,6 +60,8 @@ struct map {
 	struct map_file_id id;       /* of watch_path when read */
 	int64_t next_check_ms;       /* next look at watch_path */
 	struct buf *key, *akey;      /* scratch for folded keys */
+	const char *mem;             /* map_open_mem: the text, during open */
+	size_t mem_len;
 };
 
 struct map_type {
@@ -114,16 +118,27 @@ void map_text_close(struct map_text **tp);
  * space; returns -1 when there is no value */
 int map_text_split_kv(char *line, char **key_out, char **value_out);
 
-/* map_text_read_kv - read a "key value" file (the source of hash/btree,
+/* map_text_read_kv - read "key value" lines (the source of hash/btree,
  * and texthash). For each entry, add(key, value, lineno, ctx) is called
  * with the key folded when fold; it returns 1 (added), 0 (the key was
  * there: a duplicate, warned here; the first one wins) or -1 (stop; add
- * reported why). When watch is not NULL, map_watch_fd() records the file.
- * Returns the number of entries added, or -1 when the file cannot be read
- * or add stopped. */
-long map_text_read_kv(const char *path, bool fold, struct map_diag *d,
+ * reported why). Returns the number of entries added, or -1 when add
+ * stopped. */
+long map_text_read_kv(struct map_text *t, bool fold, struct map_diag *d,
     int (*add)(const char *key, const char *value, long lineno, void *ctx),
-    void *ctx, struct map *watch);
+    void *ctx);
+/* map_text_open_map - the text of a map being opened: its file m->name,
+ * or the memory given to map_open_mem(); NULL with the error in d */
+struct map_text *map_text_open_map(struct map *m, struct map_diag *d);
+/* map_text_watch - after a successful read, watch the file it came from
+ * (nothing for memory) */
+void map_text_watch(struct map *m, struct map_text *t);
+
+/* map_open_mem - open a text type (texthash, cidr, pcre) from text in
+ * memory, named name in messages: for tests and fuzz targets. NULL with
+ * why. */
+struct map *map_open_mem(const char *type, const char *name, const char *text,
+    size_t len, int flags, struct buf *why);
 
 /* map_fold - lower-case ASCII of s into out (reset first); returns the
  * text */

@@ -114,12 +114,15 @@ texthash_add(const char *key, const char *value, long lineno, void *ctx)
 static int
 texthash_open(struct map *m, struct map_diag *d)
 {
-	struct memmap *mm = memmap_new();
+	struct memmap *mm;
+	struct map_text *t;
 
-	if (map_text_read_kv(m->name, m->fold, d, texthash_add, mm, m) < 0) {
-		memmap_free(mm);
+	if ((t = map_text_open_map(m, d)) == NULL)
 		return -1;
-	}
+	mm = memmap_new();
+	(void)map_text_read_kv(t, m->fold, d, texthash_add, mm);
+	map_text_watch(m, t);
+	map_text_close(&t);
 	m->priv = mm;
 	return 0;
 }

@@ -54,7 +54,7 @@ static const struct {
     {"inline:{ {a=b }", "inline:{ {a=b }: unbalanced braces in \"{a=b\""},
     {"static:{ x", "static:{ x: expected \"static:{ text }\""},
     {"texthash:/nonexistent/x",
-        "/nonexistent/x: open /nonexistent/x: No such file or directory"},
+        "open /nonexistent/x: No such file or directory"},
 };
 
 /* simple_lookups - the table above */

@@ -76,7 +76,7 @@ map_diag_add(
 		b = buf_new(128);
 		if (line > 0)
 			buf_printf(b, "%s:%ld: ", d->file, line);
-		else
+		else if (line == 0)
 			buf_printf(b, "%s: ", d->file);
 		buf_vprintf(b, fmt, ap);
 		log_warn("%s", buf_cstr(b));
@@ -90,7 +90,7 @@ map_diag_add(
 		buf_catc(d->why, '\n');
 	if (line > 0)
 		buf_printf(d->why, "%s:%ld: ", d->file, line);
-	else
+	else if (line == 0)
 		buf_printf(d->why, "%s: ", d->file);
 	if (is_warning)
 		buf_cats(d->why, "warning: ");
@@ -361,24 +361,17 @@ map_text_split_kv(char *line, char **key_out, char **value_out)
 	return 0;
 }
 
-/* map_text_read_kv - every "key value" line of a file */
+/* map_text_read_kv - every "key value" line */
 long
-map_text_read_kv(const char *path, bool fold, struct map_diag *d,
+map_text_read_kv(struct map_text *t, bool fold, struct map_diag *d,
     int (*add)(const char *key, const char *value, long lineno, void *ctx),
-    void *ctx, struct map *watch)
+    void *ctx)
 {
-	struct buf *why = buf_new(128), *fk = buf_new(64);
-	struct map_text *t;
+	struct buf *fk = buf_new(64);
 	char *line, *key, *value;
 	long lineno, n = 0;
 	int rc;
 
-	if ((t = map_text_open(path, why)) == NULL) {
-		map_diag_error(d, 0, "%s", buf_cstr(why));
-		buf_free(&why);
-		buf_free(&fk);
-		return -1;
-	}
 	while ((line = map_text_next(t, &lineno, d)) != NULL) {
 		if (map_text_split_kv(line, &key, &value) < 0) {
 			map_diag_error(d, lineno,
@@ -397,12 +390,32 @@ map_text_read_kv(const char *path, bool fold, struct map_diag *d,
 		else
 			n++;
 	}
-	if (watch && n >= 0)
-		map_watch_fd(watch, path, map_text_fd(t));
-	map_text_close(&t);
-	buf_free(&why);
 	buf_free(&fk);
 	return n;
+}
+
+/* map_text_open_map - memory or file */
+struct map_text *
+map_text_open_map(struct map *m, struct map_diag *d)
+{
+	struct buf *why;
+	struct map_text *t;
+
+	if (m->mem)
+		return map_text_open_mem(m->name, m->mem, m->mem_len);
+	why = buf_new(128);
+	if ((t = map_text_open(m->name, why)) == NULL)
+		map_diag_error(d, -1, "%s", buf_cstr(why));
+	buf_free(&why);
+	return t;
+}
+
+/* map_text_watch - watch the file read */
+void
+map_text_watch(struct map *m, struct map_text *t)
+{
+	if (m->mem == NULL && map_text_fd(t) >= 0)
+		map_watch_fd(m, m->name, map_text_fd(t));
 }
 
 /* map_fold - lower-case copy */

@@ -13,6 +13,7 @@
 #include "mail/params_accounts.h"
 #include "mail/params_map.h"
 #include "mail/params_master.h"
+#include "mail/params_smtpd.h"
 
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
@@ -20,6 +21,7 @@ const struct cfg_param *const params_tables[] = {
     params_accounts,
     params_map,
     params_master,
+    params_smtpd,
     NULL,
 };
 
