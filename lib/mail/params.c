@@ -13,6 +13,7 @@
 #include "mail/params_accounts.h"
 #include "mail/params_map.h"
 #include "mail/params_master.h"
+#include "mail/params_pop3d.h"
 #include "mail/params_smtpd.h"
 
 /* Add each area's table here. */
@@ -21,6 +22,7 @@ const struct cfg_param *const params_tables[] = {
     params_accounts,
     params_map,
     params_master,
+    params_pop3d,
     params_smtpd,
     NULL,
 };
