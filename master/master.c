@@ -47,10 +47,18 @@ static ATTR_NORETURN void
 master_exit(void)
 {
 	event_cancel_timer(master.loop, &master.stop_timer);
-	master_status_close();
-	master_pid_remove();
 	log_info("stopped");
-	exit(0);
+	exit(0); /* master_atexit removes the socket and the pid file */
+}
+
+/* master_atexit - a master that could not start leaves no pid file */
+static void
+master_atexit(void)
+{
+	if (master.pid_fd >= 0 && getpid() == master.pid_owner) {
+		master_status_close();
+		master_pid_remove();
+	}
 }
 
 /* master_check_done - exit when stopping and nothing is left */
@@ -227,6 +235,8 @@ master_start(struct master_service *list)
 		log_fatal("chdir %s: %m", var_queue_dir);
 	if (master_dirs_prepare(why) < 0 || master_pid_lock(why) < 0)
 		log_fatal("%s", buf_cstr(why));
+	master.pid_owner = getpid();
+	atexit(master_atexit);
 	master.loop = event_new();
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < NELEM(sigs); i++)

@@ -90,6 +90,7 @@ struct master {
 	struct buf *conf_text;  /* the gannet.conf now applied */
 	char *log_path;         /* maillog_file now open, or NULL */
 	int pid_fd;             /* locked pid file */
+	pid_t pid_owner;        /* the process that locked it */
 	int ctl_fd;             /* status socket */
 	time_t started;         /* wall clock */
 	unsigned long reloads;  /* SIGHUPs handled */

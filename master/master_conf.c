@@ -66,6 +66,15 @@ master_conf_service(const struct svc_entry *e, bool is_root, struct buf *why)
 		s->exec_path = buf_steal(b);
 	}
 	if (is_root) {
+		/* No process that parses network input runs as root. */
+		if (strcmp(e->user, "root") == 0
+		    && strcmp(e->type, "inet") == 0) {
+			buf_printf(why,
+			    "%s: service %s: an inet service must not run as "
+			    "root (unpriv = n)",
+			    e->where, e->name);
+			goto fail;
+		}
 		s->user = xstrdup(*e->user ? e->user : var_mail_owner);
 		if (getpwnam(s->user) == NULL) {
 			buf_printf(

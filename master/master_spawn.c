@@ -62,6 +62,18 @@ master_child_exec(const struct master_service *s, struct strv *argv)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Its own process group: a terminal's Ctrl-C is for the master. */
 	(void)setpgid(0, 0);
+	/* Nothing to read from the master's terminal; nothing to write
+	 * there either unless the master runs in the foreground (a child
+	 * must not hold the pipes of whoever started the master). */
+	if ((xfd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		(void)dup2(xfd, 0);
+		if (!master.is_foreground) {
+			(void)dup2(xfd, 1);
+			(void)dup2(xfd, 2);
+		}
+		close(xfd);
+		xfd = -1;
+	}
 	/* Park the descriptors above 10 first, so that moving them to
 	 * 3, 4, 5 cannot overwrite one with another. */
 	lfd = fcntl(s->listen_fd, F_DUPFD_CLOEXEC, 10);
@@ -298,7 +310,8 @@ master_service_update(struct master_service *s)
 			return;
 	}
 	has_room = s->limit == 0 || s->nproc < s->limit;
-	if (s->navail == 0 && !has_room
+	/* A one-process service with a wake-up time is busy by design. */
+	if (s->navail == 0 && !has_room && s->wakeup == 0
 	    && clock_ms() - s->limit_warned > MASTER_LIMIT_WARN_MS) {
 		s->limit_warned = clock_ms();
 		log_warn("service %s: all %ld processes are busy (process "

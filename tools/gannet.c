@@ -34,6 +34,11 @@ static const struct {
     {"status", gannet_cmd_status, "show whether and how it runs"},
     {"check", gannet_cmd_check, "check the configuration and files"},
     {"map", gannet_cmd_map, "build, query, dump and check maps"},
+    {"domain", gannet_cmd_domain, "hosted domains and domain aliases"},
+    {"user", gannet_cmd_user, "accounts, passwords, quotas, forwarding"},
+    {"alias", gannet_cmd_alias, "aliases and catch-all addresses"},
+    {"list", gannet_cmd_list, "distribution lists"},
+    {"ban", gannet_cmd_ban, "client addresses banned after failed logins"},
 };
 
 /* gannet_usage - the command list */
@@ -64,6 +69,34 @@ gannet_load_config(void)
 {
 	if (params_load(gannet_config_dir, false) > 0)
 		log_fatal("%s/gannet.conf: configuration errors, see above",
+		    gannet_config_dir);
+}
+
+/* gannet_quiet_hook - swallow and count errors and warnings */
+static bool
+gannet_quiet_hook(enum log_level lvl, const char *msg, void *ctx)
+{
+	if (lvl >= LOG_LVL_WARN && lvl <= LOG_LVL_ERROR)
+		(*(int *)ctx)++;
+	return lvl >= LOG_LVL_WARN && lvl <= LOG_LVL_ERROR;
+}
+
+/* gannet_load_config_lenient - load what can be loaded */
+void
+gannet_load_config_lenient(void)
+{
+	int problems = 0;
+
+	log_set_hook(gannet_quiet_hook, &problems);
+	(void)params_load(gannet_config_dir, false);
+	log_set_hook(NULL, NULL);
+	if (var_queue_dir == NULL || *var_queue_dir == 0)
+		log_fatal("%s/gannet.conf: no usable queue_directory (gannet "
+		          "check shows why)",
+		    gannet_config_dir);
+	if (problems > 0)
+		log_warn("%s/gannet.conf has problems (gannet check shows "
+		         "them)",
 		    gannet_config_dir);
 }
 

@@ -54,7 +54,7 @@ gannet_cmd_reload(int argc, char **argv)
 
 	if (argc != 1)
 		gannet_usage_error("reload");
-	gannet_load_config();
+	gannet_load_config_lenient();
 	if ((pid = master_ctl_pid(NULL, why)) < 0)
 		log_fatal("reload: %s", buf_cstr(why));
 	if (pid == 0) {

@@ -98,7 +98,7 @@ gannet_cmd_status(int argc, char **argv)
 
 	if (argc != 1)
 		gannet_usage_error("status");
-	gannet_load_config();
+	gannet_load_config_lenient();
 	if ((pid = master_ctl_pid(&stale, why)) < 0)
 		log_fatal("status: %s", buf_cstr(why));
 	if (pid == 0) {

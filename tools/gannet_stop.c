@@ -37,7 +37,7 @@ gannet_cmd_stop(int argc, char **argv)
 
 	if (argc != 1)
 		gannet_usage_error("stop");
-	gannet_load_config();
+	gannet_load_config_lenient();
 	if ((pid = master_ctl_pid(NULL, why)) < 0)
 		log_fatal("stop: %s", buf_cstr(why));
 	if (pid == 0) {

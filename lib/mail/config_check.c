@@ -180,6 +180,16 @@ check_services(const char *config_dir)
 		else if (access(buf_cstr(prog), X_OK) < 0)
 			log_error("%s: service %s: program %s: %m", e->where,
 			    e->name, buf_cstr(prog));
+		if (strcmp(e->user, "root") == 0) {
+			if (strcmp(e->type, "inet") == 0)
+				log_error("%s: service %s: an inet service "
+				          "must not run as root (unpriv = n)",
+				    e->where, e->name);
+			else
+				log_warn("%s: service %s runs as root "
+				         "(unpriv = n)",
+				    e->where, e->name);
+		}
 		if (getuid() == 0 && getpwnam(user) == NULL)
 			log_error("%s: service %s: no such user %s", e->where,
 			    e->name, user);

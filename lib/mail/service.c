@@ -67,6 +67,9 @@ service_drop_privs(const char *user, const char *jail)
 		log_warn("service %s runs as root (unpriv = n in "
 		         "services.conf)",
 		    service_name);
+		if (jail != NULL && *jail
+		    && (chroot(jail) < 0 || chdir("/") < 0))
+			log_fatal("chroot %s: %m", jail);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			log_fatal("prctl NO_NEW_PRIVS: %m");
 		return;

@@ -71,6 +71,22 @@ imap_fmt_astring(struct buf *out, const char *s, bool utf8)
 		imap_fmt_string(out, s, strlen(s), utf8);
 }
 
+/* imap_fmt_datetime - "07-Feb-1994 21:52:25 -0800" */
+void
+imap_fmt_datetime(struct buf *out, time_t t, int tz_minutes)
+{
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t local = t + (time_t)tz_minutes * 60;
+	int tz = tz_minutes < 0 ? -tz_minutes : tz_minutes;
+	struct tm tm;
+
+	gmtime_r(&local, &tm);
+	buf_printf(out, "\"%02d-%s-%04d %02d:%02d:%02d %c%02d%02d\"",
+	    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, tz_minutes < 0 ? '-' : '+', tz / 60, tz % 60);
+}
+
 /* field_value - an unfolded header value, or NULL when absent or empty */
 static const char *
 field_value(const struct rfc5322_header *h, const char *name, struct buf *b)

@@ -5,6 +5,8 @@
  */
 #ifndef PROTO_IMAP_FMT_H
 #define PROTO_IMAP_FMT_H
+#include <time.h>
+
 #include "util/sys_defs.h"
 
 struct buf;
@@ -18,6 +20,10 @@ void imap_fmt_string(struct buf *out, const char *s, size_t len, bool utf8);
 void imap_fmt_nstring(struct buf *out, const char *s, bool utf8);
 /* imap_fmt_astring - an atom when s is a plain atom, else a string */
 void imap_fmt_astring(struct buf *out, const char *s, bool utf8);
+
+/* imap_fmt_datetime - t as IMAP's quoted date-time "dd-Mon-yyyy hh:mm:ss
+ * +zzzz", shown in the zone tz_minutes east of UTC */
+void imap_fmt_datetime(struct buf *out, time_t t, int tz_minutes);
 
 /* imap_fmt_envelope - the ENVELOPE of the header at hdr */
 void imap_fmt_envelope(

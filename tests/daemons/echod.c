@@ -79,8 +79,12 @@ echod_serve(const struct service_client *c)
 	ssize_t n;
 
 	stream_set_timeout(s, 300);
-	stream_printf(s, "220 %s echod pid=%ld service=%s\r\n", var_myhostname,
-	    (long)getpid(), service_name);
+	/* The master's wake-up writes "W" and closes at once: on a service
+	 * with a wake-up time, look before greeting (a greeting written to
+	 * a closed socket would end the session before "W" is read). */
+	if (service_wakeup == 0 || !stream_readable(s, 200))
+		stream_printf(s, "220 %s echod pid=%ld service=%s\r\n",
+		    var_myhostname, (long)getpid(), service_name);
 	while (stream_flush(s) == 0
 	    && (n = stream_getline(s, line, ECHOD_LINE_LIMIT)) > 0) {
 		char *t = buf_data(line);
