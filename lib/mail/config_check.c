@@ -267,8 +267,10 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 			check_dir(buf_cstr(path), mail->pw_uid, mail->pw_name,
 			    is_public ? 0755 : 0700, true);
 		}
+		/* 0751: the auth service, another user, passes through
+		 * data_directory to its own directory (gannet init). */
 		check_dir(
-		    var_data_dir, mail->pw_uid, mail->pw_name, 0750, true);
+		    var_data_dir, mail->pw_uid, mail->pw_name, 0751, true);
 	}
 	/* pid/ must not be writable by mail_owner: the master, as root,
 	 * writes its pid file there. The master creates it if missing. */
