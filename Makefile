@@ -12,6 +12,8 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
+# Keep intermediate objects (tests/t.o and friends) between runs.
+.SECONDARY:
 TOP := $(abspath .)
 
 -include config.mk

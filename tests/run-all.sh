@@ -20,7 +20,7 @@ add "${p:-0}" "${f:-1}"
 if tools/lint.sh; then add 1 0; else add 0 1; fi
 
 # Integration tests.
-if ls tests/integration/test_*.py >/dev/null 2>&1; then
+if [ -n "$(ls tests/integration/test_*.py 2>/dev/null)" ]; then
 	log=$(mktemp)
 	(cd tests/integration && /usr/bin/python3 -m pytest -q -p no:cacheprovider \
 		-o console_output_style=classic ${PYTEST_ARGS:-}) 2>&1 | tee "$log"
@@ -33,7 +33,7 @@ if ls tests/integration/test_*.py >/dev/null 2>&1; then
 fi
 
 # Fuzz smoke (each target a few seconds).
-if command -v clang >/dev/null 2>&1 && ls lib/*/*_fuzz.c */*_fuzz.c >/dev/null 2>&1; then
+if command -v clang >/dev/null 2>&1 && [ -n "$(ls lib/*/*_fuzz.c */*_fuzz.c 2>/dev/null)" ]; then
 	if make --no-print-directory fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-5}"; then
 		add 1 0
 	else

@@ -28,6 +28,7 @@ static const struct {
 } gannet_cmds[] = {
     {"init", gannet_cmd_init, "create an instance"},
     {"conf", gannet_cmd_conf, "show or change gannet.conf parameters"},
+    {"map", gannet_cmd_map, "build, query, dump and check maps"},
 };
 
 /* gannet_usage - the command list */

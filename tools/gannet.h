@@ -20,5 +20,6 @@ int gannet_run(char *const argv[]);
 
 int gannet_cmd_init(int argc, char **argv);
 int gannet_cmd_conf(int argc, char **argv);
+int gannet_cmd_map(int argc, char **argv);
 
 #endif /* TOOLS_GANNET_H */

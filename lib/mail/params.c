@@ -10,10 +10,16 @@
 
 #include "mail/cfg.h"
 #include "mail/params.h"
+#include "mail/params_accounts.h"
+#include "mail/params_map.h"
+#include "mail/params_smtpd.h"
 
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
     params_global,
+    params_accounts,
+    params_map,
+    params_smtpd,
     NULL,
 };
 
