@@ -86,7 +86,7 @@ $(OBJ)/%.o: %.c | config.mk
 #   smtpd_DEST := libexec          (bin: commands; libexec: daemons)
 
 PROGRAMS :=
-include $(wildcard */Build.mk)
+include $(filter-out tests/Build.mk,$(wildcard */Build.mk))
 
 define program_rule
 $(1)_BIN := $$(if $$(filter bin,$$($(1)_DEST)),bin,libexec)/$(1)
@@ -98,6 +98,19 @@ endef
 ALL_BINS :=
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
+# Programs only the tests use (tests/Build.mk: TEST_PROGRAMS += echod):
+# built into build/testbin/, never installed, no man page.
+TEST_PROGRAMS :=
+include $(wildcard tests/Build.mk)
+define test_program_rule
+build/testbin/$(1): $$(call objs,$$($(1)_SRCS)) $$(LIBS_OWN)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$(call objs,$$($(1)_SRCS)) $$(LIBS_OWN) $$(LIBS_EXT)
+TEST_BINS_EXTRA += build/testbin/$(1)
+endef
+TEST_BINS_EXTRA :=
+$(foreach p,$(TEST_PROGRAMS),$(eval $(call test_program_rule,$(p))))
+
 # Compatibility names: bin/sendmail, bin/mailq, bin/newaliases are links.
 COMPAT_LINKS := $(addprefix bin/,$(COMPAT_NAMES))
 $(COMPAT_LINKS): | $(COMPAT_TARGET)
@@ -105,7 +118,7 @@ $(COMPAT_LINKS): | $(COMPAT_TARGET)
 	ln -sf $(notdir $(COMPAT_TARGET)) $@
 
 .PHONY: all
-all: config.mk $(ALL_BINS) $(COMPAT_LINKS) unit-tests
+all: config.mk $(ALL_BINS) $(COMPAT_LINKS) unit-tests $(TEST_BINS_EXTRA)
 
 # ---------------------------------------------------------------------------
 # Unit tests: every *_test.c beside a module, linked with tests/t.c.

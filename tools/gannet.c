@@ -29,6 +29,11 @@ static const struct {
     {"init", gannet_cmd_init, "create an instance"},
     {"conf", gannet_cmd_conf, "show or change gannet.conf parameters"},
     {"map", gannet_cmd_map, "build, query, dump and check maps"},
+    {"start", gannet_cmd_start, "start the mail system"},
+    {"stop", gannet_cmd_stop, "stop the mail system"},
+    {"reload", gannet_cmd_reload, "re-read the configuration"},
+    {"status", gannet_cmd_status, "show whether and how it runs"},
+    {"check", gannet_cmd_check, "check the configuration and files"},
 };
 
 /* gannet_usage - the command list */
@@ -59,6 +64,34 @@ gannet_load_config(void)
 {
 	if (params_load(gannet_config_dir, false) > 0)
 		log_fatal("%s/gannet.conf: configuration errors, see above",
+		    gannet_config_dir);
+}
+
+/* gannet_quiet_hook - swallow and count errors and warnings */
+static bool
+gannet_quiet_hook(enum log_level lvl, const char *msg, void *ctx)
+{
+	if (lvl >= LOG_LVL_WARN && lvl <= LOG_LVL_ERROR)
+		(*(int *)ctx)++;
+	return lvl >= LOG_LVL_WARN && lvl <= LOG_LVL_ERROR;
+}
+
+/* gannet_load_config_lenient - load what can be loaded */
+void
+gannet_load_config_lenient(void)
+{
+	int problems = 0;
+
+	log_set_hook(gannet_quiet_hook, &problems);
+	(void)params_load(gannet_config_dir, false);
+	log_set_hook(NULL, NULL);
+	if (var_queue_dir == NULL || *var_queue_dir == 0)
+		log_fatal("%s/gannet.conf: no usable queue_directory (gannet "
+		          "check shows why)",
+		    gannet_config_dir);
+	if (problems > 0)
+		log_warn("%s/gannet.conf has problems (gannet check shows "
+		         "them)",
 		    gannet_config_dir);
 }
 

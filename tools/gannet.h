@@ -12,6 +12,10 @@ extern const char *gannet_config_dir;
 /* gannet_load_config - load and apply gannet.conf of the instance; on
  * errors print them and exit 1 */
 void gannet_load_config(void);
+/* gannet_load_config_lenient - as gannet_load_config, but only warn
+ * about problems (stop, status and reload must work whatever the file
+ * now says); exits only when queue_directory is unusable */
+void gannet_load_config_lenient(void);
 /* gannet_usage_error - print "gannet: usage: ..." and exit 2 */
 ATTR_NORETURN void gannet_usage_error(const char *usage);
 /* gannet_run - run argv (argv[0] looked up in PATH), wait; returns the
@@ -21,5 +25,10 @@ int gannet_run(char *const argv[]);
 int gannet_cmd_init(int argc, char **argv);
 int gannet_cmd_conf(int argc, char **argv);
 int gannet_cmd_map(int argc, char **argv);
+int gannet_cmd_start(int argc, char **argv);
+int gannet_cmd_stop(int argc, char **argv);
+int gannet_cmd_reload(int argc, char **argv);
+int gannet_cmd_status(int argc, char **argv);
+int gannet_cmd_check(int argc, char **argv);
 
 #endif /* TOOLS_GANNET_H */

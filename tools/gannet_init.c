@@ -196,6 +196,9 @@ gannet_cmd_init(int argc, char **argv)
 		dir = init_absolute(gannet_config_dir);
 	o.dir = dir;
 	system_instance = strcmp(dir, GANNET_SYSCONFDIR) == 0;
+	/* Refuse before anything is written, not after. */
+	if (o.demo && !init_hooks_have())
+		log_fatal("init: --demo: this build has no accounts module");
 
 	buf_printf(path, "%s/gannet.conf", dir);
 	if (file_exists(buf_cstr(path)))
@@ -288,9 +291,15 @@ gannet_cmd_init(int argc, char **argv)
 	for (size_t k = 0; k < NELEM(init_queue_dirs); k++) {
 		buf_reset(path);
 		buf_printf(path, "%s/%s", var_queue_dir, init_queue_dirs[k]);
-		/* public/ is where local users reach the pickup service. */
-		init_mkdir(buf_cstr(path), mail_uid, mail_gid,
-		    strcmp(init_queue_dirs[k], "public") == 0 ? 0755 : 0700);
+		/* public/ is where local users reach the pickup service;
+		 * pid/ belongs to the master's user (root), because the
+		 * master writes its pid file there. */
+		if (strcmp(init_queue_dirs[k], "pid") == 0)
+			init_mkdir(buf_cstr(path), getuid(), getgid(), 0755);
+		else
+			init_mkdir(buf_cstr(path), mail_uid, mail_gid,
+			    strcmp(init_queue_dirs[k], "public") == 0 ? 0755
+			                                              : 0700);
 	}
 	init_mkdir(var_data_dir, mail_uid, mail_gid, 0700);
 	init_mkdir(var_mail_base, vmail_uid, vmail_gid, 0700);
@@ -339,6 +348,13 @@ gannet_cmd_init(int argc, char **argv)
 static int (*const init_hooks[])(const struct init_opts *, struct buf *) = {
     NULL,
 };
+
+/* init_hooks_have - any step registered (--demo needs one) */
+bool
+init_hooks_have(void)
+{
+	return init_hooks[0] != NULL;
+}
 
 /* init_hooks_run - run the steps */
 int

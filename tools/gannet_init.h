@@ -18,5 +18,7 @@ struct init_opts {
 /* init_hooks_run - run every registered step after the tree exists and
  * the configuration is loaded; 0, or -1 with why */
 int init_hooks_run(const struct init_opts *o, struct buf *why);
+/* init_hooks_have - true when another area registered a step */
+bool init_hooks_have(void);
 
 #endif /* TOOLS_GANNET_INIT_H */

@@ -10,6 +10,7 @@
 
 #include "mail/cfg.h"
 #include "mail/params.h"
+#include "mail/params_master.h"
 #include "mail/params_accounts.h"
 #include "mail/params_map.h"
 #include "mail/params_smtpd.h"
@@ -17,6 +18,7 @@
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
     params_global,
+    params_master,
     params_accounts,
     params_map,
     params_smtpd,

@@ -46,6 +46,7 @@ char **service_argv;
 
 static int service_status_fd = -1;
 static bool service_gone;
+static pid_t service_master_pid; /* our parent, when it is the master */
 
 /* service_drop_privs - the one place privileges are dropped (STYLE 14) */
 void
@@ -66,6 +67,9 @@ service_drop_privs(const char *user, const char *jail)
 		log_warn("service %s runs as root (unpriv = n in "
 		         "services.conf)",
 		    service_name);
+		if (jail != NULL && *jail
+		    && (chroot(jail) < 0 || chdir("/") < 0))
+			log_fatal("chroot %s: %m", jail);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			log_fatal("prctl NO_NEW_PRIVS: %m");
 		return;
@@ -91,6 +95,13 @@ service_drop_privs(const char *user, const char *jail)
 	if (getuid() != uid || geteuid() != uid || getgid() != gid
 	    || getegid() != gid)
 		log_panic("privilege drop did not take");
+	{
+		gid_t groups[2];
+		int n = getgroups(2, groups);
+
+		if (n < 0 || n > 1 || (n == 1 && groups[0] != gid))
+			log_panic("supplementary groups survived the drop");
+	}
 }
 
 /* service_report - tell the master our state */
@@ -116,7 +127,9 @@ service_master_gone(void)
 
 	if (service_status_fd < 0)
 		return false;
-	if (service_gone || getppid() == 1)
+	/* Not "getppid() == 1": the master may itself be pid 1 (a
+	 * container), and an orphan may go to a subreaper instead. */
+	if (service_gone || getppid() != service_master_pid)
 		return service_gone = true;
 	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLERR | POLLHUP)))
 		service_gone = true;
@@ -239,8 +252,14 @@ service_serve_loop(const struct service_hooks *hooks, int lfd)
 			service_gone = true;
 			break;
 		}
+		if (pfd[0].revents & (POLLERR | POLLNVAL))
+			log_fatal("listen socket: poll error");
 		if (!(pfd[0].revents & POLLIN))
 			continue;
+		/* A reload or stop may have come while we slept: an old
+		 * child must leave new clients to the new ones. */
+		if (service_master_gone())
+			break;
 		if ((fd = net_accept(lfd, NULL, NULL)) < 0) {
 			if (errno != EAGAIN && errno != EINTR
 			    && errno != ECONNABORTED)
@@ -291,7 +310,9 @@ service_main(int argc, char **argv, const char *progname,
 			jail = optarg;
 			break;
 		case 'w':
-			service_wakeup = atol(optarg);
+			if (str_parse_long(optarg, 0, 86400, &service_wakeup)
+			    < 0)
+				log_fatal("-w %s: use seconds", optarg);
 			break;
 		case 'o':
 			if (strchr(optarg, '=') == NULL)
@@ -318,6 +339,8 @@ service_main(int argc, char **argv, const char *progname,
 	service_argc = argc - optind;
 	service_argv = argv + optind;
 	signal(SIGPIPE, SIG_IGN);
+	if (has_master && getenv("GANNET_LOG_STDERR") != NULL)
+		log_set_dest(log_get_dest() | LOG_TO_STDERR);
 
 	service_load_config(&overrides);
 	strv_free(&overrides);
@@ -331,6 +354,7 @@ service_main(int argc, char **argv, const char *progname,
 		lfd = SERVICE_LISTEN_FD;
 	if (has_master && fcntl(SERVICE_STATUS_FD, F_GETFD) >= 0) {
 		service_status_fd = SERVICE_STATUS_FD;
+		service_master_pid = getppid();
 		(void)fcntl(service_status_fd, F_SETFD, FD_CLOEXEC);
 	}
 	if (lfd >= 0)

@@ -10,14 +10,42 @@
  * Contract with the master (master(8)):
  *   argv:  COMMAND -c CONFIG_DIR -n SERVICE -t inet|unix [-u USER]
  *          [-j JAIL] [-w WAKEUP] [-o name=value]... [args]
- *   fd 3:  the listening socket of the service
+ *          USER is the service's user from services.conf (mail_owner by
+ *          default, root for unpriv=n); the master passes -u and -j only
+ *          when it runs as root. A master started by another user runs
+ *          every child as that user, without a jail.
+ *   fd 3:  the listening socket of the service (shared by all its
+ *          children; non-blocking, so losing an accept race is harmless)
  *   fd 4:  status pipe to the master: the child writes one struct
- *          service_status when it becomes available and when it takes a
- *          client; the master closes its end to tell children to finish
- *          (reload, stop) -- a child then exits once it is idle
- *   GANNET_LOG_FD=N: the log file, opened by the master
- * A service with a wake-up time gets SERVICE_WAKEUP_MSG written on a new
- * connection to its socket every WAKEUP seconds.
+ *          service_status when it becomes available (SERVICE_AVAIL) and
+ *          when it takes a client (SERVICE_BUSY); the master counts
+ *          sessions and starts more children from these. The master
+ *          closes its end to tell children to finish (reload, stop): a
+ *          child then exits once it is idle, and a long session may poll
+ *          service_master_gone(). Event-driven daemons need not report.
+ *   fd 0-2: /dev/null, or the master's terminal when it runs with
+ *          --foreground
+ *   environment: GANNET_MASTER=1; GANNET_LOG_FD=N, the log file opened by
+ *          the master (absent when logging to syslog); GANNET_LOG_STDERR=1
+ *          when the master runs in the foreground (log to stderr too);
+ *          plus import_environment. Nothing else is inherited.
+ *   cwd:   queue_directory ("/" inside a jail); each child is the leader
+ *          of its own process group, so a terminal's Ctrl-C reaches only
+ *          the master, which then stops everything in order.
+ *   exit:  status 0 is a normal end (max_use, max_idle, told to finish).
+ *          Anything else is logged as a crash; a child that exits
+ *          abnormally before it took a client, soon after it started,
+ *          makes the master throttle the service (back-off).
+ * A service with a wake-up time is started with the master and kept
+ * running (restarted when it exits), and gets SERVICE_WAKEUP_MSG written
+ * on a new connection to its socket every WAKEUP seconds; a daemon
+ * without use for it simply accepts and closes such connections. That is
+ * how a long-running single-instance service (qmgr, auth, policy) is
+ * declared: maxproc 1 and a wake-up time.
+ *
+ * The order of start-up is fixed: options, configuration (trusted files
+ * only), pre_jail as root, service_drop_privs, post_jail, then the first
+ * accept(). Nothing from the network is read before the drop.
  *
  * Without a master (development, tests), "-L [address:]port" or
  * "-L unix:/path" makes the daemon bind its own listener, and -d logs to
@@ -35,6 +63,7 @@ struct event_loop;
 
 #define SERVICE_LISTEN_FD  3
 #define SERVICE_STATUS_FD  4
+#define SERVICE_LOG_FD     5 /* where the master puts GANNET_LOG_FD */
 #define SERVICE_WAKEUP_MSG "W"
 
 /* What a child tells the master through fd 4. */

@@ -1,0 +1,118 @@
+/*
+ * master_listen.c - the listening sockets of the services.
+ *
+ * An inet service named "port" listens on every address, IPv4 and IPv6
+ * (one dual-stack socket, or IPv4 alone on a host without IPv6); with an
+ * address, on that address only. A unix service's socket is
+ * queue_directory/private/NAME (mode 0600: only mail_owner, which the
+ * suite's own processes run as, may connect) or queue_directory/public/
+ * NAME (mode 0666: any local user). The master binds everything as root
+ * before any child exists, so that services can use ports below 1024
+ * without holding any privilege themselves.
+ */
+#include "util/sys_defs.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/event.h"
+#include "util/log.h"
+#include "util/net.h"
+
+#include "mail/params.h"
+
+#include "master.h"
+
+#define MASTER_LISTEN_BACKLOG 128
+
+/* master_listen_owner - who owns the unix sockets */
+void
+master_listen_owner(uid_t *uid_out, gid_t *gid_out)
+{
+	struct passwd *pw;
+
+	*uid_out = geteuid();
+	*gid_out = getegid();
+	if (master.is_root && (pw = getpwnam(var_mail_owner)) != NULL) {
+		*uid_out = pw->pw_uid;
+		*gid_out = pw->pw_gid;
+	}
+}
+
+/* master_listen_open - bind one service */
+int
+master_listen_open(struct master_service *s, struct buf *why)
+{
+	if (strcmp(s->type, "inet") == 0) {
+		s->listen_fd = net_listen_tcp(
+		    s->host, s->port, MASTER_LISTEN_BACKLOG, why);
+	} else {
+		uid_t uid;
+		gid_t gid;
+
+		s->listen_fd = net_listen_unix(s->path,
+		    s->is_private ? 0600 : 0666, MASTER_LISTEN_BACKLOG, why);
+		master_listen_owner(&uid, &gid);
+		if (s->listen_fd >= 0 && master.is_root
+		    && chown(s->path, uid, gid) < 0) {
+			buf_printf(
+			    why, "chown %s: %s", s->path, strerror(errno));
+			close(s->listen_fd);
+			s->listen_fd = -1;
+		}
+	}
+	if (s->listen_fd < 0)
+		return -1;
+	/* Children share it; the loser of an accept race must not block. */
+	if (net_set_nonblock(s->listen_fd, true) < 0) {
+		buf_printf(why, "listen socket: %s", strerror(errno));
+		close(s->listen_fd);
+		s->listen_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* master_listen_close - close the listener, remove a unix socket */
+void
+master_listen_close(struct master_service *s)
+{
+	master_listen_watch(s, false);
+	if (s->listen_fd < 0)
+		return;
+	close(s->listen_fd);
+	s->listen_fd = -1;
+	if (s->path)
+		(void)unlink(s->path);
+}
+
+/* master_listen_ready - a client waits and no process is free */
+static void
+master_listen_ready(struct event_loop *l, int fd, int events, void *ctx)
+{
+	struct master_service *s = ctx;
+
+	master_listen_watch(s, false);
+	if (s->navail == 0 && (s->limit == 0 || s->nproc < s->limit))
+		master_spawn_one(s);
+	master_service_update(s);
+}
+
+/* master_listen_watch - poll the listener or stop */
+void
+master_listen_watch(struct master_service *s, bool on)
+{
+	if (on == s->is_watching || s->listen_fd < 0)
+		return;
+	if (on) {
+		if (event_add_fd(master.loop, s->listen_fd, EVENT_READ,
+		        master_listen_ready, s)
+		    < 0)
+			log_fatal("service %s: event_add_fd: %m", s->name);
+	} else {
+		event_del_fd(master.loop, s->listen_fd);
+	}
+	s->is_watching = on;
+}
