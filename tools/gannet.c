@@ -28,12 +28,17 @@ static const struct {
 } gannet_cmds[] = {
     {"init", gannet_cmd_init, "create an instance"},
     {"conf", gannet_cmd_conf, "show or change gannet.conf parameters"},
-    {"map", gannet_cmd_map, "build, query, dump and check maps"},
     {"start", gannet_cmd_start, "start the mail system"},
     {"stop", gannet_cmd_stop, "stop the mail system"},
     {"reload", gannet_cmd_reload, "re-read the configuration"},
     {"status", gannet_cmd_status, "show whether and how it runs"},
     {"check", gannet_cmd_check, "check the configuration and files"},
+    {"map", gannet_cmd_map, "build, query, dump and check maps"},
+    {"domain", gannet_cmd_domain, "hosted domains and domain aliases"},
+    {"user", gannet_cmd_user, "accounts, passwords, quotas, forwarding"},
+    {"alias", gannet_cmd_alias, "aliases and catch-all addresses"},
+    {"list", gannet_cmd_list, "distribution lists"},
+    {"ban", gannet_cmd_ban, "client addresses banned after failed logins"},
 };
 
 /* gannet_usage - the command list */

@@ -24,11 +24,16 @@ int gannet_run(char *const argv[]);
 
 int gannet_cmd_init(int argc, char **argv);
 int gannet_cmd_conf(int argc, char **argv);
-int gannet_cmd_map(int argc, char **argv);
 int gannet_cmd_start(int argc, char **argv);
 int gannet_cmd_stop(int argc, char **argv);
 int gannet_cmd_reload(int argc, char **argv);
 int gannet_cmd_status(int argc, char **argv);
 int gannet_cmd_check(int argc, char **argv);
+int gannet_cmd_map(int argc, char **argv);
+int gannet_cmd_domain(int argc, char **argv);
+int gannet_cmd_user(int argc, char **argv);
+int gannet_cmd_alias(int argc, char **argv);
+int gannet_cmd_list(int argc, char **argv);
+int gannet_cmd_ban(int argc, char **argv);
 
 #endif /* TOOLS_GANNET_H */

@@ -34,6 +34,7 @@
 #include "mail/tls_cert.h"
 
 #include "gannet.h"
+#include "gannet_acct.h"
 #include "gannet_init.h"
 
 extern const char tmpl_gannet_conf[];
@@ -346,6 +347,7 @@ gannet_cmd_init(int argc, char **argv)
  * options and the loaded configuration, and returns 0 or -1 with why.
  */
 static int (*const init_hooks[])(const struct init_opts *, struct buf *) = {
+    gacct_init_step,
     NULL,
 };
 

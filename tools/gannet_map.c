@@ -214,7 +214,7 @@ map_cmd_dump(int argc, char **argv)
 
 	if (argc != 1)
 		gannet_usage_error(MAP_USAGE);
-	if ((m = map_open(argv[0], MAP_NO_FOLD, why)) == NULL) {
+	if ((m = map_open(argv[0], 0, why)) == NULL) {
 		map_print_problems(why);
 		rc = 1;
 	} else if (map_walk(m, map_dump_one, NULL, why) < 0) {

@@ -21,10 +21,10 @@ fi
 # 2. Layers: util <- proto <- mail <- programs (STYLE 1).
 grep -n '#include "\(proto\|mail\)/' lib/util/*.[ch] && fail "lib/util includes a higher layer"
 grep -n '#include "mail/' lib/proto/*.[ch] 2>/dev/null && fail "lib/proto includes lib/mail"
-for d in master smtpd qmgr deliver pop3d imapd tools; do
+for d in master smtpd qmgr deliver pop3d imapd auth tools; do
 	[ -d "$d" ] || continue
 	grep -n '#include "\.\./' $d/*.[ch] 2>/dev/null && fail "$d reaches into another program"
-	for o in master smtpd qmgr deliver pop3d imapd tools; do
+	for o in master smtpd qmgr deliver pop3d imapd auth tools; do
 		[ "$o" = "$d" ] && continue
 		grep -n "#include \"$o/" $d/*.[ch] 2>/dev/null && fail "$d includes $o headers"
 	done

@@ -13,7 +13,6 @@
  */
 #include "util/sys_defs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -31,17 +30,18 @@
 
 #include "mail/accounts.h"
 #include "mail/acctmap.h"
+#include "mail/maildir.h"
 #include "mail/map.h"
 #include "mail/params.h"
 #include "mail/params_accounts.h"
 
-/* The maps, by role. */
+/* The maps, by role (the order of enum accounts_map). */
 enum acct_role {
-	ACCT_DOMAINS,
-	ACCT_USERS,
-	ACCT_ALIASES,
-	ACCT_LISTS,
-	ACCT_PASSWD,
+	ACCT_DOMAINS = ACCOUNTS_MAP_DOMAINS,
+	ACCT_USERS = ACCOUNTS_MAP_USERS,
+	ACCT_ALIASES = ACCOUNTS_MAP_ALIASES,
+	ACCT_LISTS = ACCOUNTS_MAP_LISTS,
+	ACCT_PASSWD = ACCOUNTS_MAP_PASSWORDS,
 	ACCT_NROLES,
 };
 
@@ -50,6 +50,8 @@ static const char *const acct_role_names[] = {
 
 struct accounts {
 	struct map *maps[ACCT_NROLES];
+	accounts_lookup_fn lookup; /* instead of the maps, when set */
+	void *lookup_ctx;
 	struct buf *val; /* scratch: the last value looked up */
 };
 
@@ -60,6 +62,17 @@ accounts_open(void)
 	struct accounts *a = xcalloc(1, sizeof(*a));
 
 	a->val = buf_new(256);
+	return a;
+}
+
+/* accounts_open_lookup - a handle over a lookup function */
+struct accounts *
+accounts_open_lookup(accounts_lookup_fn fn, void *ctx)
+{
+	struct accounts *a = accounts_open();
+
+	a->lookup = fn;
+	a->lookup_ctx = ctx;
 	return a;
 }
 
@@ -107,6 +120,9 @@ acct_get(
 	int r;
 
 	buf_reset(a->val);
+	if (a->lookup)
+		return a->lookup(
+		    (enum accounts_map)role, key, a->val, why, a->lookup_ctx);
 	if (spec == NULL || str_is_blank(spec))
 		return 0;
 	err = buf_new(128);
@@ -503,8 +519,11 @@ acct_expand(struct acct_walk *w, const char *address, long depth, bool self)
 	}
 	if (!self) {
 		if (strv_contains(&w->chain, buf_cstr(canon))) {
-			buf_printf(w->why, "%s: alias loop through %s",
-			    w->chain.v[0], buf_cstr(canon));
+			char *path = strv_join(&w->chain, " -> ");
+
+			buf_printf(w->why, "alias loop: %s -> %s", path,
+			    buf_cstr(canon));
+			free(path);
 			st = ACCOUNTS_LOOP;
 			goto out;
 		}
@@ -680,7 +699,8 @@ acct_over_quota(const struct acctmap_user *rec, const char *canon)
 	else
 		acctmap_default_maildir(canon, why);
 	if (accounts_maildir_path(buf_cstr(why), path, why) == 0
-	    && accounts_usage(buf_cstr(path), &bytes, NULL, why) == 0)
+	    && accounts_usage(buf_cstr(path), rec->quota, &bytes, NULL, why)
+	        == 0)
 		full = bytes >= rec->quota;
 out:
 	buf_free(&path);
@@ -834,122 +854,25 @@ accounts_maildir_path(const char *rel, struct buf *out, struct buf *why)
 	return 0;
 }
 
-/* acct_usage_file - Maildir++ maildirsize: a quota line, then lines of
- * "bytes count" deltas. 0, or -1 when absent or unreadable. */
-static int
-acct_usage_file(const char *path, long long *bytes, long *msgs)
-{
-	struct buf *f = buf_new(1024), *why = buf_new(64), *name = buf_new(64);
-	const char *p;
-	int ret = -1;
-
-	buf_printf(name, "%s/maildirsize", path);
-	if (file_read(buf_cstr(name), 64 * 1024, f, why) < 0)
-		goto out;
-	*bytes = 0;
-	*msgs = 0;
-	p = strchr(buf_cstr(f), '\n'); /* skip the quota definition */
-	while (p != NULL && *++p) {
-		long long b;
-		long c;
-
-		if (sscanf(p, "%lld %ld", &b, &c) == 2) {
-			*bytes += b;
-			*msgs += c;
-		}
-		p = strchr(p, '\n');
-	}
-	if (*bytes < 0)
-		*bytes = 0;
-	if (*msgs < 0)
-		*msgs = 0;
-	ret = 0;
-out:
-	buf_free(&f);
-	buf_free(&why);
-	buf_free(&name);
-	return ret;
-}
-
-/* acct_usage_dir - add up the messages of one new/ or cur/ */
-static int
-acct_usage_dir(const char *dir, long long *bytes, long *msgs, bool must)
-{
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-
-	if (dp == NULL)
-		return must || errno != ENOENT ? -1 : 0;
-	while ((de = readdir(dp)) != NULL) {
-		const char *s;
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		/* Maildir++ puts the size in the name: ",S=1234". */
-		if ((s = strstr(de->d_name, ",S=")) != NULL) {
-			*bytes += atoll(s + 3);
-		} else if (fstatat(dirfd(dp), de->d_name, &st, 0) == 0) {
-			*bytes += (long long)st.st_size;
-		}
-		(*msgs)++;
-	}
-	closedir(dp);
-	return 0;
-}
-
-/* accounts_usage - size of a Maildir */
+/* accounts_usage - size of a Maildir, by the mail store's own rules */
 int
-accounts_usage(
-    const char *path, long long *bytes_out, long *messages_out, struct buf *why)
+accounts_usage(const char *path, long long quota, long long *bytes_out,
+    long *messages_out, struct buf *why)
 {
-	long long bytes = 0;
-	long msgs = 0;
-	struct buf *sub = buf_new(128);
-	DIR *dp;
-	struct dirent *de;
-	int ret = -1;
+	struct maildir_quota q = {quota > 0 ? (uint64_t)quota : 0, 0};
+	struct maildir_usage u;
 
-	if (acct_usage_file(path, &bytes, &msgs) == 0)
-		goto done;
-	bytes = 0;
-	msgs = 0;
-	if ((dp = opendir(path)) == NULL) {
-		buf_printf(why, "open %s: %m", path);
-		goto out;
+	if (!file_is_dir(path)) {
+		buf_printf(why, "%s: no such Maildir", path);
+		return -1;
 	}
-	while ((de = readdir(dp)) != NULL) {
-		bool inbox = strcmp(de->d_name, "new") == 0
-		    || strcmp(de->d_name, "cur") == 0;
-		bool folder = de->d_name[0] == '.' && de->d_name[1] != 0
-		    && strcmp(de->d_name, "..") != 0;
-
-		if (inbox) {
-			buf_reset(sub);
-			buf_printf(sub, "%s/%s", path, de->d_name);
-			(void)acct_usage_dir(
-			    buf_cstr(sub), &bytes, &msgs, false);
-		} else if (folder) {
-			buf_reset(sub);
-			buf_printf(sub, "%s/%s/new", path, de->d_name);
-			(void)acct_usage_dir(
-			    buf_cstr(sub), &bytes, &msgs, false);
-			buf_reset(sub);
-			buf_printf(sub, "%s/%s/cur", path, de->d_name);
-			(void)acct_usage_dir(
-			    buf_cstr(sub), &bytes, &msgs, false);
-		}
-	}
-	closedir(dp);
-done:
+	if (maildir_quota_usage(path, quota > 0 ? &q : NULL, &u, why) < 0)
+		return -1;
 	if (bytes_out)
-		*bytes_out = bytes;
+		*bytes_out = u.bytes < 0 ? 0 : (long long)u.bytes;
 	if (messages_out)
-		*messages_out = msgs;
-	ret = 0;
-out:
-	buf_free(&sub);
-	return ret;
+		*messages_out = u.messages < 0 ? 0 : (long)u.messages;
+	return 0;
 }
 
 /* Status texts. */

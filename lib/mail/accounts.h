@@ -75,6 +75,21 @@ enum accounts_kind {
  * distribution_list_maps, auth_password_maps); never fails: a map that
  * cannot be opened makes the lookups that need it fail. */
 struct accounts *accounts_open(void);
+/* The maps, for accounts_open_lookup(). */
+enum accounts_map {
+	ACCOUNTS_MAP_DOMAINS,
+	ACCOUNTS_MAP_USERS,
+	ACCOUNTS_MAP_ALIASES,
+	ACCOUNTS_MAP_LISTS,
+	ACCOUNTS_MAP_PASSWORDS,
+};
+/* A lookup: 1 found (value in out), 0 not found, -1 error with why. */
+typedef int (*accounts_lookup_fn)(enum accounts_map map, const char *key,
+    struct buf *out, struct buf *why, void *ctx);
+/* accounts_open_lookup - a handle whose lookups are answered by fn
+ * instead of the maps (the gannet commands check an edit, loops
+ * included, before they write it) */
+struct accounts *accounts_open_lookup(accounts_lookup_fn fn, void *ctx);
 /* accounts_close - close the maps, free, set *ap = NULL; NULL is fine */
 void accounts_close(struct accounts **ap);
 
@@ -182,13 +197,14 @@ int accounts_password(struct accounts *a, const char *address,
  * checking that rel stays below it. 0, or -1 with why */
 int accounts_maildir_path(const char *rel, struct buf *out, struct buf *why);
 
-/* accounts_usage - bytes and messages in the Maildir at path (absolute):
- * from its Maildir++ "maildirsize" file when there is one, otherwise by
- * adding up new/ and cur/ of the inbox and every ".folder". Either output
- * may be NULL. 0, or -1 with why (errno kept, EACCES for a caller that may
- * not read the store). */
-int accounts_usage(const char *path, long long *bytes_out, long *messages_out,
-    struct buf *why);
+/* accounts_usage - bytes and messages in the Maildir at path (absolute),
+ * by maildir_quota_usage() (maildir.h): with quota > 0, from its Maildir++
+ * "maildirsize" file, recomputed and rewritten when stale (so call it as
+ * the mail store's owner, or expect a failure); with quota 0, by scanning
+ * every folder, writing nothing. Either output may be NULL. 0, or -1 with
+ * why (a caller that may not read the store, such as smtpd, gets -1). */
+int accounts_usage(const char *path, long long quota, long long *bytes_out,
+    long *messages_out, struct buf *why);
 
 /* accounts_status_reply - the suggested SMTP reply for a status, such as
  * "550 5.1.1 Recipient address rejected: User unknown"; a constant */

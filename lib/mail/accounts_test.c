@@ -367,30 +367,38 @@ main(void)
 		long long bytes;
 		long msgs;
 
-		buf_printf(p, "%s/example.com/joe/new", t_tmpdir());
-		T_INTEQ(file_mkdirs(buf_cstr(p), 0700, why), 0);
-		buf_reset(p);
-		buf_printf(p, "%s/example.com/joe/.Sent/cur", t_tmpdir());
-		T_INTEQ(file_mkdirs(buf_cstr(p), 0700, why), 0);
+		static const char *const dirs[] = {
+		    "new", "cur", "tmp", ".Sent/new", ".Sent/cur", ".Sent/tmp"};
+
+		for (size_t i = 0; i < NELEM(dirs); i++) {
+			buf_reset(p);
+			buf_printf(
+			    p, "%s/example.com/joe/%s", t_tmpdir(), dirs[i]);
+			T_INTEQ(file_mkdirs(buf_cstr(p), 0700, why), 0);
+		}
 		t_write_file("example.com/joe/new/1.M1P1.host,S=600", "x");
 		t_write_file(
 		    "example.com/joe/.Sent/cur/2.M2P2.host:2,S", "0123");
 		buf_reset(p);
 		buf_printf(p, "%s/example.com/joe", t_tmpdir());
-		T_INTEQ(accounts_usage(buf_cstr(p), &bytes, &msgs, why), 0);
+		T_INTEQ(accounts_usage(buf_cstr(p), 0, &bytes, &msgs, why), 0);
 		T_INTEQ(bytes, 604);
 		T_INTEQ(msgs, 2);
 		T_INTEQ(accounts_check_rcpt(
 		            a, "joe@example.com", "", NULL, &r, why),
 		    ACCOUNTS_OK);
+		/* A delivery adds the message and a maildirsize line. */
 		t_write_file("example.com/joe/new/3.M3P3.host,S=500", "x");
+		t_write_file(
+		    "example.com/joe/maildirsize", "1000S\n604 2\n500 1\n");
 		T_INTEQ(accounts_check_rcpt(
 		            a, "joe@example.com", "", NULL, &r, why),
 		    ACCOUNTS_OVER_QUOTA);
 		/* Maildir++ maildirsize wins when present. */
 		t_write_file(
 		    "example.com/joe/maildirsize", "1000S\n100 1\n-50 0\n");
-		T_INTEQ(accounts_usage(buf_cstr(p), &bytes, &msgs, why), 0);
+		T_INTEQ(
+		    accounts_usage(buf_cstr(p), 1000, &bytes, &msgs, why), 0);
 		T_INTEQ(bytes, 50);
 		T_INTEQ(msgs, 1);
 		T_INTEQ(accounts_check_rcpt(

@@ -180,9 +180,13 @@ ban_failure(struct ban_table *t, const char *client, const char *login,
 		l = ban_count_one(t, "l:", login, now);
 		if (l->count >= t->limit && !l->alerted) {
 			l->alerted = true;
-			ret |= BAN_LOGIN_ALERT;
-			if (count_out && c->count < t->limit)
-				*count_out = l->count;
+			/* Not worth a word when one client did it all: that
+			 * client is banned right now. */
+			if (c->count < t->limit) {
+				ret |= BAN_LOGIN_ALERT;
+				if (count_out)
+					*count_out = l->count;
+			}
 		}
 	}
 	if (c->count >= t->limit) {
