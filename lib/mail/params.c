@@ -14,6 +14,7 @@
 #include "mail/params_accounts.h"
 #include "mail/params_map.h"
 #include "mail/params_smtpd.h"
+#include "mail/params_imapd.h"
 
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
@@ -22,6 +23,7 @@ const struct cfg_param *const params_tables[] = {
     params_accounts,
     params_map,
     params_smtpd,
+    params_imapd,
     NULL,
 };
 
