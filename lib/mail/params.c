@@ -15,6 +15,7 @@
 #include "mail/params_master.h"
 #include "mail/params_pop3d.h"
 #include "mail/params_smtpd.h"
+#include "mail/params_imapd.h"
 
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
@@ -24,6 +25,7 @@ const struct cfg_param *const params_tables[] = {
     params_master,
     params_pop3d,
     params_smtpd,
+    params_imapd,
     NULL,
 };
 
