@@ -8,9 +8,20 @@
  * that counts sessions per client address (connlimit.h) in the queue's
  * pid/ directory, which the mail store's user may not write. Nothing that
  * parses network input runs before the drop.
+ *
+ * Each session runs in a child process of its own: after login it
+ * narrows itself to the account's Maildir (pop3d_session.c), which can
+ * never be undone, so the process that accepts the next client must not
+ * be the one that did it. A fork per session costs far less than the
+ * session itself.
  */
 #include "util/sys_defs.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -69,6 +80,7 @@ pop3d_post_jail(void)
 {
 	struct buf *why = buf_new(128);
 
+	tzset(); /* the log's time zone, before any session is confined */
 	if (strcmp(var_pop3d_tls_security_level, "none") != 0
 	    && strcmp(var_pop3d_tls_security_level, "may") != 0
 	    && strcmp(var_pop3d_tls_security_level, "encrypt") != 0)
@@ -92,7 +104,8 @@ pop3d_serve(const struct service_client *client)
 	struct stream *s = stream_open(client->fd);
 	struct pop3d_state st;
 	struct buf *why = buf_new(64);
-	int slot = 1;
+	int slot = 1, status = 0;
+	pid_t pid, parent = getpid();
 
 	if (pop3d_connlimit != NULL) {
 		const char *which = "client";
@@ -114,14 +127,34 @@ pop3d_serve(const struct service_client *client)
 			    "connections from your address\r\n");
 			(void)stream_flush(s);
 		}
-	} else {
+	} else if ((pid = fork()) < 0) {
+		log_warn("refused connection from [%s]:%d: fork: %m",
+		    client->addr, client->port);
+		stream_set_timeout(s, 10);
+		(void)stream_puts(s, "-ERR [SYS/TEMP] Server busy\r\n");
+		(void)stream_flush(s);
+	} else if (pid == 0) {
+		/* The master stops a service by signalling the process it
+		 * started; the session goes with it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(1);
 		pop3d_state_init(&st, s, client->addr, client->port,
 		    client->local_addr, NULL);
 		pop3d_session_run(&st);
 		pop3d_state_free(&st);
-		if (slot == 1 && pop3d_connlimit != NULL)
-			connlimit_release(pop3d_connlimit);
+		stream_close(&s);
+		_exit(0);
+	} else {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (WIFSIGNALED(status))
+			log_warn("session process %ld for [%s]:%d killed by "
+			         "signal %d",
+			    (long)pid, client->addr, client->port,
+			    WTERMSIG(status));
 	}
+	if (slot == 1 && pop3d_connlimit != NULL)
+		connlimit_release(pop3d_connlimit);
 	/* The skeleton closes the descriptor. */
 	(void)stream_release(&s);
 	buf_free(&why);

@@ -54,10 +54,14 @@ struct pop3d_mbox {
 	struct maildir_quota quota;
 };
 
-/* pop3d_mbox_open - create dir when missing, take the session lock, and
- * take the snapshot: every message of new/ and cur/ in delivery order,
- * with its size and unique-id. quota is the account's limit in bytes
- * (0: none), for the maildirsize update after deletions. Returns 0,
+/* pop3d_mbox_prepare - create the Maildir dir (and its parents) when it
+ * does not exist yet: a new account has none until its first message, and
+ * shows as an empty mailbox, as with Dovecot. 0, or -1 with why. */
+int pop3d_mbox_prepare(const char *dir, struct buf *why);
+/* pop3d_mbox_open - take the session lock on the Maildir dir and the
+ * snapshot: every message of new/ and cur/ in delivery order, with its
+ * size and unique-id. quota is the account's limit in bytes (0: none),
+ * for the maildirsize update after deletions. Returns 0,
  * POP3D_MBOX_INUSE, or -1 with why. */
 int pop3d_mbox_open(
     struct pop3d_mbox *mb, const char *dir, long long quota, struct buf *why);
@@ -84,12 +88,15 @@ void pop3d_mbox_uidl(const char *name, size_t base_len, struct buf *out);
 /* ------------------------------------------------------------------ */
 /* A session (pop3d_session.c) */
 
-/* What a session asks the rest of the suite; the fuzz target replaces
- * these. */
+/* What a session asks the rest of the suite; the tests and the fuzz
+ * target replace these. */
 struct pop3d_hooks {
 	enum auth_status (*login)(
 	    const struct auth_request *req, struct auth_result *res);
 	int (*banned)(const char *client, time_t *until_out, struct buf *why);
+	/* narrow the process to the Maildir dir after login, for good;
+	 * 0, or -1 with why (NULL: no narrowing) */
+	int (*confine)(const char *dir, struct buf *why);
 };
 extern const struct pop3d_hooks pop3d_default_hooks;
 

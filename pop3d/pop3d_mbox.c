@@ -220,6 +220,18 @@ pop3d_mbox_unique(struct pop3d_mbox *mb, struct buf *tmp)
 	htable_free(&seen, NULL);
 }
 
+/* pop3d_mbox_prepare - a Maildir for a new account */
+int
+pop3d_mbox_prepare(const char *dir, struct buf *why)
+{
+	if (maildir_exists(dir))
+		return 0;
+	if (file_mkdirs(dir, 0700, why) < 0
+	    || maildir_make(dir, false, why) < 0)
+		return -1;
+	return 0;
+}
+
 /* pop3d_mbox_open - lock and snapshot */
 int
 pop3d_mbox_open(
@@ -234,14 +246,6 @@ pop3d_mbox_open(
 	mb->lock_fd = -1;
 	mb->dir = xstrdup(dir);
 	mb->quota.bytes = quota > 0 ? (uint64_t)quota : 0;
-	/* A new account has no Maildir until its first message: show it as
-	 * an empty mailbox, as Dovecot does. */
-	if (!maildir_exists(dir)
-	    && (file_mkdirs(dir, 0700, why) < 0
-	        || maildir_make(dir, false, why) < 0)) {
-		r = -1;
-		goto out;
-	}
 	if ((r = pop3d_mbox_lock(mb, why)) != 0)
 		goto out;
 	if ((r = maildir_list(dir, &l, why)) < 0)

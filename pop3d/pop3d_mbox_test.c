@@ -116,6 +116,8 @@ main(void)
 
 	t_begin("a missing Maildir is created empty");
 	buf_printf(dir, "%s/example.com/new-user", t_tmpdir());
+	T_INTEQ(pop3d_mbox_prepare(buf_cstr(dir), why), 0);
+	T_INTEQ(pop3d_mbox_prepare(buf_cstr(dir), why), 0);
 	T_INTEQ(pop3d_mbox_open(&mb, buf_cstr(dir), 0, why), 0);
 	T_INTEQ(mb.n, 0);
 	T_ASSERT(exists(buf_cstr(dir), "cur") && exists(buf_cstr(dir), "new"));

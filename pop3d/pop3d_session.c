@@ -11,6 +11,10 @@
  * ever opens is the one the auth service named in its reply for the
  * login that just succeeded (checked to stay below the base by
  * accounts_maildir_path). The client's own words never become a path.
+ * Once that Maildir is locked and listed, the process narrows itself to
+ * it with Landlock (pop3d_sandbox): from then on the kernel, too, keeps
+ * the session away from every other account's mail. Each session runs
+ * in a process of its own (pop3d.c), so the narrowing never outlives it.
  *
  * Pipelining (RFC 2449 section 6.6): replies are buffered and flushed
  * only when no further command is waiting in the input, so a pipelining
@@ -36,6 +40,7 @@
 #include "mail/matchlist.h"
 #include "mail/params.h"
 #include "mail/params_pop3d.h"
+#include "mail/sandbox.h"
 #include "mail/tls.h"
 
 #include "pop3d.h"
@@ -43,9 +48,34 @@
 #define POP3D_READ_CHUNK 65536
 #define POP3D_LOG_NAME   100 /* a login name in the log is cut here */
 
+/* pop3d_confine - after login: the account's Maildir, and no other file
+ * (Landlock, lib/mail/sandbox.h). For good: pop3d.c runs each session in
+ * a process of its own. */
+static int
+pop3d_confine(const char *dir, struct buf *why)
+{
+	static bool warned;
+	const char *rw[] = {dir, NULL};
+
+	if (!var_pop3d_sandbox)
+		return 0;
+	switch (sandbox_fs(rw, NULL, why)) {
+	case 1:
+		if (!warned)
+			log_warn("no Landlock in this kernel: sessions are not "
+			         "confined to their Maildir (pop3d_sandbox)");
+		warned = true;
+		return 0;
+	case -1:
+		return -1;
+	}
+	return 0;
+}
+
 const struct pop3d_hooks pop3d_default_hooks = {
     .login = auth_client_login,
     .banned = auth_client_banned,
+    .confine = pop3d_confine,
 };
 struct tls_ctx *pop3d_tls_ctx;
 struct matchlist *pop3d_plaintext_networks;
@@ -301,7 +331,18 @@ pop3d_open_mailbox(
 		pop3d_reply(st, "-ERR [SYS/TEMP] Unable to open the mailbox");
 		return;
 	}
-	r = pop3d_mbox_open(&st->mbox, buf_cstr(st->tmp), res->quota, st->why);
+	if (pop3d_mbox_prepare(buf_cstr(st->tmp), st->why) < 0)
+		r = -1;
+	else
+		r = pop3d_mbox_open(
+		    &st->mbox, buf_cstr(st->tmp), res->quota, st->why);
+	/* From here on the process may reach this Maildir only (it is
+	 * locked and listed already; nothing else is needed any more). */
+	if (r == 0 && st->hooks->confine != NULL
+	    && st->hooks->confine(buf_cstr(st->tmp), st->why) < 0) {
+		pop3d_mbox_close(&st->mbox);
+		r = -1;
+	}
 	if (r == POP3D_MBOX_INUSE) {
 		log_info("login refused: user=<%s>, method=%s, rip=%s: mailbox "
 		         "in use by another POP3 session",

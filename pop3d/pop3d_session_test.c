@@ -5,7 +5,13 @@
  */
 #include "util/sys_defs.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -412,6 +418,52 @@ test_limits(void)
 	buf_free(&s);
 }
 
+/* test_confine - the Landlock narrowing after login, in a child */
+static void
+test_confine(void)
+{
+	struct buf *own = buf_new(256), *other = buf_new(256);
+	struct buf *why = buf_new(64);
+	int status = 0, fd;
+	pid_t pid;
+
+	t_begin("after login a session reaches its own Maildir only");
+	if (syscall(SYS_landlock_create_ruleset, NULL, 0,
+	        LANDLOCK_CREATE_RULESET_VERSION)
+	    < 1) {
+		fprintf(stderr, "SKIP %s: no Landlock in this kernel\n",
+		    "after login a session reaches its own Maildir only");
+		goto out;
+	}
+	test_store_reset(base);
+	buf_printf(own, "%s/%s", base, TEST_MAILDIR);
+	buf_printf(other, "%s/example.com/ann", base);
+	T_INTEQ(pop3d_mbox_prepare(buf_cstr(other), why), 0);
+	if ((pid = fork()) == 0) {
+		T_INTEQ(pop3d_default_hooks.confine(buf_cstr(own), why), 0);
+		buf_cats(own, "/tmp/new-file");
+		buf_cats(other, "/tmp/new-file");
+		if ((fd = open(buf_cstr(own), O_WRONLY | O_CREAT, 0600)) < 0)
+			_exit(2);
+		close(fd);
+		if (open(buf_cstr(other), O_WRONLY | O_CREAT, 0600) >= 0)
+			_exit(3);
+		if (open("/etc/passwd", O_RDONLY) >= 0)
+			_exit(4);
+		if (opendir(base) != NULL)
+			_exit(5);
+		_exit(0);
+	}
+	T_ASSERT(pid > 0);
+	T_ASSERT(waitpid(pid, &status, 0) == pid);
+	T_ASSERT(WIFEXITED(status));
+	T_INTEQ(WEXITSTATUS(status), 0);
+out:
+	buf_free(&own);
+	buf_free(&other);
+	buf_free(&why);
+}
+
 int
 main(void)
 {
@@ -427,6 +479,7 @@ main(void)
 	test_auth();
 	test_in_use();
 	test_limits();
+	test_confine();
 
 	buf_free(&out);
 	buf_free(&logs);

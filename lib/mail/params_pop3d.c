@@ -20,6 +20,7 @@ char *var_pop3d_tls_cert_file;
 char *var_pop3d_tls_key_file;
 char *var_pop3d_tls_protocols;
 char *var_pop3d_tls_cipher_list;
+bool var_pop3d_sandbox;
 
 const struct cfg_param params_pop3d[] = {
     CFG_STR("pop3d_banner", "$myhostname POP3 server ready", &var_pop3d_banner),
@@ -44,5 +45,6 @@ const struct cfg_param params_pop3d[] = {
     CFG_STR("pop3d_tls_key_file", "$tls_key_file", &var_pop3d_tls_key_file),
     CFG_STR("pop3d_tls_protocols", ">=TLSv1.2", &var_pop3d_tls_protocols),
     CFG_STR("pop3d_tls_cipher_list", "", &var_pop3d_tls_cipher_list),
+    CFG_BOOL("pop3d_sandbox", "yes", &var_pop3d_sandbox),
     CFG_END,
 };

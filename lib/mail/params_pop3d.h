@@ -22,5 +22,6 @@ extern char *var_pop3d_tls_cert_file;
 extern char *var_pop3d_tls_key_file;
 extern char *var_pop3d_tls_protocols;
 extern char *var_pop3d_tls_cipher_list;
+extern bool var_pop3d_sandbox;
 
 #endif /* MAIL_PARAMS_POP3D_H */
