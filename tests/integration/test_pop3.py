@@ -657,6 +657,22 @@ def test_idle_timeout(pop):
     r.close()
     assert len(pop.store.files()) == 1
     assert "reason=timeout" in pop.wait_log("reason=timeout")
+    # A client that drips a line one byte at a time gets no more time
+    # than an idle one: the whole line must come within pop3d_timeout.
+    r = Raw(pop.port("pop3"))
+    r.line()
+    t0 = time.time()
+    r.s.settimeout(1)
+    try:
+        for b in b"CAPA CAPA CAPA CAPA CAPA CAPA\r\n":
+            r.send(bytes([b]))
+            time.sleep(0.25)
+    except OSError:
+        pass
+    r.s.settimeout(10)
+    assert r.line() == b"-ERR Disconnected for inactivity\r\n"
+    assert time.time() - t0 < 6
+    r.close()
 
 
 def test_bad_commands_and_long_lines(pop):
@@ -664,10 +680,10 @@ def test_bad_commands_and_long_lines(pop):
     restart(pop)
     r = Raw(pop.port("pop3"))
     r.line()
-    r.send(b"HELO x\r\nRETR 1\r\nXYZZY\r\nCAPA\r\n")
+    r.send(b"HELO x\r\nRETR 1\r\nXY\0ZY\r\nCAPA\r\n")
     assert r.line() == b"-ERR Unknown command\r\n"
     assert r.line() == b"-ERR Not logged in\r\n"
-    assert r.line().startswith(b"-ERR Too many bad commands")
+    assert r.line().startswith(b"-ERR Too many bad commands")  # the NUL
     assert r.line() == b""
     r.close()
     r = Raw(pop.port("pop3"))
