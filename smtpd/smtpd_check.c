@@ -528,7 +528,6 @@ smtpd_check_rcpt(struct smtpd_state *st, const struct smtp_addr *a)
 {
 	struct buf *why = buf_new(64), *val = buf_new(64);
 	const char *rcpt = a->is_postmaster ? "postmaster" : a->addr;
-	char *norm = NULL;
 	bool hosted = false, privileged = st->is_trusted || st->auth_user;
 	int local, relay, ret = -1, wl;
 
@@ -585,7 +584,6 @@ smtpd_check_rcpt(struct smtpd_state *st, const struct smtp_addr *a)
 		goto out;
 	ret = 0;
 out:
-	free(norm);
 	buf_free(&why);
 	buf_free(&val);
 	return ret;

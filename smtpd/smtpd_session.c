@@ -515,6 +515,11 @@ smtpd_cmd_rcpt(struct smtpd_state *st)
 		smtpd_reply(st, "503 5.5.1 Error: need MAIL command");
 		return;
 	}
+	/* The envelope is on disk once BDAT started (RFC 3030 2). */
+	if (st->msg != NULL) {
+		smtpd_reply(st, "503 5.5.1 Error: RCPT after BDAT");
+		return;
+	}
 	if (st->env.nrcpt >= (size_t)var_smtpd_recipient_limit) {
 		smtpd_reply_nocount(st, "452 4.5.3 Error: too many recipients");
 		return;
@@ -843,12 +848,13 @@ smtpd_session(const struct service_client *client)
 	stream_deadline_start(st->s, (int)var_smtpd_session_time_limit, 0);
 	log_info("connect from %s", st->namaddr);
 
-	if (smtpd_limits(st) < 0)
-		goto out;
+	/* With implicit TLS even a refusal must be spoken in TLS. */
 	if (var_smtpd_tls_wrappermode) {
 		if (smtpd_tls_ctx == NULL || smtpd_start_tls(st) < 0)
 			goto out;
 	}
+	if (smtpd_limits(st) < 0)
+		goto out;
 	if (smtpd_check_client(st) < 0)
 		goto out;
 	smtpd_reply(st, "220 %s", var_smtpd_banner);

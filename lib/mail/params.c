@@ -11,18 +11,22 @@
 #include "mail/cfg.h"
 #include "mail/params.h"
 #include "mail/params_accounts.h"
+#include "mail/params_dns.h"
+#include "mail/params_imapd.h"
 #include "mail/params_map.h"
 #include "mail/params_master.h"
 #include "mail/params_pop3d.h"
+#include "mail/params_smtp.h"
 #include "mail/params_smtpd.h"
-#include "mail/params_imapd.h"
 
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
     params_global,
+    params_dns,
+    params_smtp,
+    params_master,
     params_accounts,
     params_map,
-    params_master,
     params_pop3d,
     params_smtpd,
     params_imapd,

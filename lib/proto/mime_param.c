@@ -13,7 +13,7 @@
 
 #include "util/buf.h"
 
-#include "proto/base64.h"
+#include "proto/mime_decode.h"
 #include "proto/mime_param.h"
 
 /* mime_hexval - hex digit value or -1 */
@@ -49,82 +49,6 @@ mime_keep(struct buf *out, const char *p, size_t n)
 	buf_cat(out, p, n);
 	if (buf_len(out) > MIME_PARAM_MAX)
 		buf_consume(out, buf_len(out) - MIME_PARAM_MAX);
-}
-
-/* mime_decode_words - RFC 2047 =?charset?B|Q?text?= */
-void
-mime_decode_words(const char *s, size_t len, struct buf *out)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		const char *q1, *q2, *end;
-		char enc;
-
-		if (i + 1 < len && s[i] == '=' && s[i + 1] == '?'
-		    && (q1 = memchr(s + i + 2, '?', len - i - 2)) != NULL
-		    && (size_t)(q1 - s) + 2 < len && q1[2] == '?'
-		    && (q2 = q1 + 2) != NULL
-		    && (end = memmem(
-		            q2 + 1, len - (size_t)(q2 + 1 - s), "?=", 2))
-		        != NULL) {
-			const char *t = q2 + 1;
-			size_t tlen = (size_t)(end - t);
-			struct buf *tmp = buf_new(tlen + 4);
-
-			enc = q1[1];
-			if (enc == 'B' || enc == 'b') {
-				/* Unpadded words are common: pad them. */
-				buf_cat(tmp, t, tlen);
-				while (buf_len(tmp) % 4)
-					buf_catc(tmp, '=');
-				{
-					struct buf *dec = buf_new(tlen);
-
-					if (base64_decode(buf_cstr(tmp),
-					        buf_len(tmp), dec)
-					    == 0)
-						mime_keep(out, buf_cstr(dec),
-						    buf_len(dec));
-					buf_free(&dec);
-				}
-			} else if (enc == 'Q' || enc == 'q') {
-				for (size_t k = 0; k < tlen; k++) {
-					int hi, lo;
-					char c = t[k];
-
-					if (c == '_')
-						c = ' ';
-					else if (c == '=' && k + 2 < tlen
-					    && (hi = mime_hexval(t[k + 1])) >= 0
-					    && (lo = mime_hexval(t[k + 2]))
-					        >= 0) {
-						c = (char)(hi * 16 + lo);
-						k += 2;
-					}
-					mime_keep(out, &c, 1);
-				}
-			} else {
-				mime_keep(
-				    out, s + i, (size_t)(end + 2 - (s + i)));
-			}
-			buf_free(&tmp);
-			i = (size_t)(end + 2 - s);
-			/* White space between two encoded words goes. */
-			{
-				size_t k = i;
-
-				while (k < len && (s[k] == ' ' || s[k] == '\t'))
-					k++;
-				if (k + 1 < len && s[k] == '='
-				    && s[k + 1] == '?')
-					i = k;
-			}
-			continue;
-		}
-		mime_keep(out, s + i, 1);
-		i++;
-	}
 }
 
 /* mime_pct_decode - RFC 2231 %XX decoding */
@@ -293,7 +217,11 @@ mime_param_get(const char *s, size_t len, const char *name, struct buf *out)
 		}
 		found = 1;
 	} else if (plain) {
-		mime_decode_words(buf_cstr(plain), buf_len(plain), out);
+		struct buf *dec = buf_new(buf_len(plain) + 16);
+
+		mime_words_decode(buf_cstr(plain), buf_len(plain), dec);
+		mime_keep(out, buf_cstr(dec), buf_len(dec));
+		buf_free(&dec);
 		found = 1;
 	}
 	for (size_t k = 0; k < nparts; k++)

@@ -4,7 +4,10 @@
  * file name of an attachment (Content-Type name=, Content-Disposition
  * filename=), including RFC 2231 continuations and charset-encoded
  * values (filename*0*=utf-8''%E2%82%AC...) and RFC 2047 encoded words
- * that mail programs put into quoted file names anyway.
+ * that mail programs put into quoted file names anyway (decoded by
+ * mime_decode.h, into UTF-8). The whole-message parser of IMAP is
+ * mime.h; this one works on one header at a time, for filters that see
+ * a message as it streams in.
  *
  * Pure: no I/O. The value is decoded to bytes; charsets are not
  * converted (a name is checked for its extension, which is ASCII).
@@ -30,7 +33,5 @@ int mime_param_get(
 /* mime_type_is - the value starts with type (e.g. "multipart/"),
  * ignoring case and leading white space */
 bool mime_type_is(const char *s, size_t len, const char *type);
-/* mime_decode_words - decode RFC 2047 encoded words in s into out */
-void mime_decode_words(const char *s, size_t len, struct buf *out);
 
 #endif /* PROTO_MIME_PARAM_H */

@@ -230,6 +230,7 @@ def test_bdat(mx):
     part2 = b"second\r\n.\r\nnot an end\r\n"
     r.send(b"BDAT %d\r\n" % len(part1) + part1)
     assert r.reply() == "250 2.0.0 Ok: %d bytes" % len(part1)
+    assert r.cmd("RCPT TO:<sue@example.com>").startswith("503 5.5.1")
     r.send(b"BDAT %d LAST\r\n" % len(part2) + part2)
     qid = queued_id(r.reply())
     msg = queue_show(inst, qid)["message"]
