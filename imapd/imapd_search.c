@@ -371,8 +371,9 @@ imapd_search_run(
 	if (q->charset && strcasecmp(q->charset, "UTF-8") != 0
 	    && strcasecmp(q->charset, "US-ASCII") != 0
 	    && mime_charset_to_utf8(q->charset, "", 0, c.tmp) < 0) {
-		imapd_tagged(s, "NO", "[BADCHARSET (UTF-8 US-ASCII)] Unknown "
-		                      "charset");
+		imapd_tagged(s, "NO",
+		    "[BADCHARSET (UTF-8 US-ASCII)] Unknown "
+		    "charset");
 		goto out;
 	}
 	if (!prepare(&c, &q->key, q->charset, &uses_modseq))
