@@ -111,11 +111,22 @@ imapd_pre_jail(void)
 	buf_free(&p);
 }
 
-/* imapd_post_jail - time zone data, before any sandbox */
+/* imapd_on_term - the master ends this process (stop, after its
+ * timeout): end the session and login processes with it; they are in
+ * our process group */
+static void
+imapd_on_term(int sig)
+{
+	signal(sig, SIG_DFL);
+	kill(0, sig);
+}
+
+/* imapd_post_jail - time zone data, before any sandbox; SIGTERM */
 static void
 imapd_post_jail(void)
 {
 	tzset();
+	signal(SIGTERM, imapd_on_term);
 }
 
 /* imapd_bye - one line to a client we will not serve */
@@ -337,6 +348,7 @@ imapd_serve(const struct service_client *client)
 		return;
 	}
 	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
 		imapd_session(client);
 		_exit(0);
 	}

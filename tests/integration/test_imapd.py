@@ -973,3 +973,118 @@ SyncState *
     before = snapshot()
     mbsync()
     assert snapshot() == before
+
+
+# ----------------------------------------------------------------------
+# Limits, and plaintext from a real network (a network namespace)
+
+
+def test_bad_command_limit(mail):
+    r = Raw(mail.port).login()
+    for i in range(19):
+        _, t = r.cmd("FROB%d" % i)
+        assert " BAD " in t
+    r.send("x FROB\r\n")
+    lines = [r.line(), r.line()]
+    assert lines[1].startswith("* BYE Too many bad commands")
+    r.close()
+
+
+NS = "gannet-imap-test"
+
+
+def ns_run(*args, **kw):
+    return subprocess.run(["ip", "netns", "exec", NS] + list(args),
+                          capture_output=True, text=True, timeout=60, **kw)
+
+
+@pytest.fixture
+def netns_instance(workdir):
+    if not IS_ROOT or shutil.which("ip") is None:
+        pytest.skip("needs root and iproute2 for a network namespace")
+    subprocess.run(["ip", "netns", "del", NS], capture_output=True)
+    if subprocess.run(["ip", "netns", "add", NS]).returncode != 0:
+        pytest.skip("cannot create a network namespace here")
+    try:
+        # an address that is not a loopback address (127/8, ::1), on
+        # the namespace's own lo: the client's connections come from it
+        for cmd in (["ip", "link", "set", "lo", "up"],
+                    ["ip", "addr", "add", "10.213.0.1/32", "dev", "lo"]):
+            p = ns_run(*cmd)
+            assert p.returncode == 0, p.stderr
+        base = free_port_base()
+        path = os.path.join(workdir, "inst")
+        run([GANNET, "init", path, "--port-base", str(base),
+             "--hostname", "mx.gannet.test"])
+        inst = Instance(path, base)
+        svc = inst.path("services.conf")
+        text = open(svc).read()
+        text = re.sub(r"^auth(\s+)unix(\s+)-", r"auth\1unix\2n", text,
+                      flags=re.M)
+        # the IMAP listeners on every address of the namespace
+        text = text.replace("127.0.0.1:%d " % inst.port("imap"),
+                            "%d " % inst.port("imap"))
+        open(svc, "w").write(text)
+        inst.gannet("conf", "set", "auth_service_path=public/auth",
+                    "imapd_client_connection_limit=3",
+                    "imapd_user_connection_limit=2")
+        inst.gannet("domain", "add", DOMAIN)
+        inst.gannet("user", "add", "alice@" + DOMAIN, "--password-stdin",
+                    input=PASSWORD + "\n")
+        p = ns_run(GANNET, "-c", path, "start")
+        assert p.returncode == 0, p.stderr
+        yield inst
+        ns_run(GANNET, "-c", path, "stop")
+    finally:
+        subprocess.run(["ip", "netns", "del", NS], capture_output=True)
+
+
+NS_CLIENT = r'''
+import imaplib, socket, ssl, sys, time
+port = int(sys.argv[1])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+for _ in range(100):
+    try:
+        socket.create_connection(("10.213.0.1", port), 1).close()
+        break
+    except OSError:
+        time.sleep(0.1)
+out = []
+c = imaplib.IMAP4("10.213.0.1", port)
+out.append("LOGINDISABLED" in c.capabilities and "AUTH=PLAIN" not in
+           c.capabilities)
+try:
+    c.login("alice@example.test", "secret-password")
+    out.append(False)
+except imaplib.IMAP4.error as e:
+    out.append("PRIVACYREQUIRED" in str(e))
+c.starttls(ssl_context=ctx)
+out.append("AUTH=PLAIN" in c.capabilities)
+c.login("alice@example.test", "secret-password")
+out.append(True)
+# a second session of the account is fine, a third is refused
+d = imaplib.IMAP4("10.213.0.1", port)
+d.starttls(ssl_context=ctx)
+d.login("alice@example.test", "secret-password")
+e = imaplib.IMAP4("10.213.0.1", port)
+e.starttls(ssl_context=ctx)
+try:
+    e.login("alice@example.test", "secret-password")
+    out.append(False)
+except imaplib.IMAP4.error as err:
+    out.append("UNAVAILABLE" in str(err))
+# the fourth connection from this address gets BYE at once
+s = socket.create_connection(("10.213.0.1", port), 5)
+out.append(s.makefile("rb").readline().startswith(b"* BYE"))
+print(" ".join("ok" if x else "FAIL" for x in out))
+'''
+
+
+def test_plaintext_refused_off_loopback_and_connection_limits(
+        netns_instance):
+    p = ns_run("/usr/bin/python3", "-c", NS_CLIENT,
+               str(netns_instance.port("imap")))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.split() == ["ok"] * 6, p.stdout + p.stderr
