@@ -43,6 +43,9 @@ struct master_service {
 	char *path; /* unix: the socket path */
 	int listen_fd;
 	bool is_watching; /* the master polls the listener */
+	bool is_deferred; /* reload: bind after the old listeners close */
+	struct event_timer *bind_tm; /* next try of a deferred bind */
+	bool is_bind_logged;         /* its first failure was logged */
 
 	/* The children of this generation. */
 	int status_rd, status_wr; /* status pipe (fd 4 of the children) */
@@ -123,6 +126,10 @@ void master_env_build(struct strv *env, bool is_foreground);
 int master_listen_open(struct master_service *s, struct buf *why);
 /* master_listen_close - close it (and remove a unix socket file) */
 void master_listen_close(struct master_service *s);
+/* master_listen_retry - bind a deferred listener (is_deferred) now, or
+ * keep trying until the old socket it collides with has closed (the last
+ * old child holding it has exited) */
+void master_listen_retry(struct master_service *s);
 /* master_listen_watch - start or stop polling the listener */
 void master_listen_watch(struct master_service *s, bool on);
 /* master_listen_owner - uid/gid for sockets (mail_owner when root) */

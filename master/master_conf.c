@@ -128,7 +128,7 @@ master_conf_log_lines(const char *text)
 
 /* master_conf_apply_text - apply gannet.conf text; the error count */
 static int
-master_conf_apply_text(const char *path, const char *text)
+master_conf_apply_text(const char *path, const char *text, bool is_quiet)
 {
 	struct buf *why = buf_new(256);
 	int errors = 0;
@@ -137,7 +137,7 @@ master_conf_apply_text(const char *path, const char *text)
 		master_conf_log_lines(buf_cstr(why));
 		errors++;
 	}
-	errors += cfg_apply(false);
+	errors += cfg_apply(is_quiet);
 	buf_free(&why);
 	return errors;
 }
@@ -169,17 +169,19 @@ master_conf_load(struct master_service **out, struct buf *text)
 		}
 		errors += cfg_apply(false);
 	} else {
-		errors +=
-		    master_conf_apply_text(buf_cstr(path), buf_cstr(text));
+		errors += master_conf_apply_text(
+		    buf_cstr(path), buf_cstr(text), false);
 	}
 	buf_reset(path);
 	buf_printf(path, "%s/services.conf", master.config_dir);
+	/* The service table is read even after errors above, so that one
+	 * attempt shows every problem. */
 	buf_reset(why);
-	if (errors == 0 && cfg_services_load(buf_cstr(path), &t, why) < 0) {
+	if (cfg_services_load(buf_cstr(path), &t, why) < 0) {
 		master_conf_log_lines(buf_cstr(why));
 		cfg_services_free(&t);
 		errors++;
-	} else if (errors == 0) {
+	} else {
 		for (size_t i = 0; i < t.n; i++) {
 			struct master_service *s;
 
@@ -205,7 +207,7 @@ master_conf_load(struct master_service **out, struct buf *text)
 		/* Back to what runs now (nothing to restore at start). */
 		if (!is_first)
 			(void)master_conf_apply_text(
-			    cfg_path(), buf_cstr(master.conf_text));
+			    cfg_path(), buf_cstr(master.conf_text), true);
 	} else {
 		*out = list;
 	}
@@ -277,6 +279,21 @@ master_find_key(struct master_service *list, const char *key)
 	return NULL;
 }
 
+/* master_collides_with_removed - s cannot bind because of a listener
+ * that the new list no longer has */
+static bool
+master_collides_with_removed(
+    const struct master_service *s, struct master_service *list)
+{
+	if (s->host == NULL)
+		return false;
+	for (struct master_service *o = master.services; o; o = o->next)
+		if (o->host != NULL && master_find_key(list, o->key) == NULL
+		    && svc_listen_conflict(o->host, o->port, s->host, s->port))
+			return true;
+	return false;
+}
+
 /* master_retire - drain an old generation; keep it while it has
  * children */
 static void
@@ -321,19 +338,25 @@ master_reload(void)
 		    "failed: queue_directory changed (restart instead)");
 		goto undo;
 	}
-	/* Bind what is new before touching what runs. */
+	/* Bind what is new before touching what runs. A new listener that
+	 * collides with one the reload removes ("25" becoming
+	 * "127.0.0.1:25") can only be bound after that one is closed. */
 	for (s = list; s; s = s->next) {
 		if (master_find_key(master.services, s->key) != NULL)
 			continue;
 		buf_reset(why);
-		if (master_listen_open(s, why) < 0) {
-			log_error("%s: service %s: %s", s->where, s->name,
-			    buf_cstr(why));
-			buf_reset(master.reload_msg);
-			buf_printf(master.reload_msg, "failed: service %s: %s",
-			    s->name, buf_cstr(why));
-			goto undo;
+		if (master_listen_open(s, why) == 0)
+			continue;
+		if (master_collides_with_removed(s, list)) {
+			s->is_deferred = true;
+			continue;
 		}
+		log_error(
+		    "%s: service %s: %s", s->where, s->name, buf_cstr(why));
+		buf_reset(master.reload_msg);
+		buf_printf(master.reload_msg, "failed: service %s: %s", s->name,
+		    buf_cstr(why));
+		goto undo;
 	}
 	/* Commit: hand over surviving listeners, retire the old. */
 	while ((old = master.services) != NULL) {
@@ -348,13 +371,16 @@ master_reload(void)
 		}
 		master_retire(old);
 	}
+	buf_sets(master.reload_msg, "ok");
 	master.services = list;
 	buf_set(master.conf_text, buf_cstr(text), buf_len(text));
 	master_reload_log();
 	master_env_build(&master.env, master.is_foreground);
-	for (s = list; s; s = s->next)
+	for (s = list; s; s = s->next) {
 		master_service_start(s);
-	buf_sets(master.reload_msg, "ok");
+		if (s->is_deferred)
+			master_listen_retry(s);
+	}
 	goto done;
 undo:
 	while (list) {
@@ -363,7 +389,8 @@ undo:
 		master_service_free(list);
 		list = s;
 	}
-	(void)master_conf_apply_text(cfg_path(), buf_cstr(master.conf_text));
+	(void)master_conf_apply_text(
+	    cfg_path(), buf_cstr(master.conf_text), true);
 done:
 	free(old_queue);
 	buf_free(&why);

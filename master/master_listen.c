@@ -20,12 +20,15 @@
 #include "util/event.h"
 #include "util/log.h"
 #include "util/net.h"
+#include "util/xalloc.h"
 
 #include "mail/params.h"
 
 #include "master.h"
 
 #define MASTER_LISTEN_BACKLOG 128
+/* How often a deferred listener is tried again after a reload. */
+#define MASTER_LISTEN_RETRY_MS 250
 
 /* master_listen_owner - who owns the unix sockets */
 void
@@ -73,6 +76,44 @@ master_listen_open(struct master_service *s, struct buf *why)
 		return -1;
 	}
 	return 0;
+}
+
+/* master_listen_retry_event - the retry timer */
+static void
+master_listen_retry_event(struct event_loop *l, void *ctx)
+{
+	struct master_service *s = ctx;
+
+	s->bind_tm = NULL;
+	master_listen_retry(s);
+}
+
+/* master_listen_retry - bind a deferred listener, or try again soon */
+void
+master_listen_retry(struct master_service *s)
+{
+	struct buf *why = buf_new(128);
+
+	if (!s->is_deferred || s->is_draining)
+		goto out;
+	event_cancel_timer(master.loop, &s->bind_tm);
+	if (master_listen_open(s, why) == 0) {
+		s->is_deferred = false;
+		log_info("service %s: listening", s->name);
+		master_service_update(s);
+	} else {
+		if (!s->is_bind_logged) {
+			/* Said once: the old sessions may take a while. */
+			log_info("service %s: %s; trying again until the old "
+			         "listener has closed",
+			    s->name, buf_cstr(why));
+			s->is_bind_logged = true;
+		}
+		s->bind_tm = event_add_timer(master.loop,
+		    MASTER_LISTEN_RETRY_MS, master_listen_retry_event, s);
+	}
+out:
+	buf_free(&why);
 }
 
 /* master_listen_close - close the listener, remove a unix socket */

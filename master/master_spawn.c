@@ -299,7 +299,7 @@ master_service_update(struct master_service *s)
 	bool has_room;
 
 	if (master.is_stopping || s->is_draining || s->throttle != NULL
-	    || master_single_blocked(s)) {
+	    || s->listen_fd < 0 || master_single_blocked(s)) {
 		master_listen_watch(s, false);
 		return;
 	}
@@ -329,6 +329,7 @@ master_service_drain(struct master_service *s)
 	master_listen_close(s);
 	event_cancel_timer(master.loop, &s->throttle);
 	event_cancel_timer(master.loop, &s->wakeup_tm);
+	event_cancel_timer(master.loop, &s->bind_tm);
 	/* With the read end gone, every child's fd 4 reports an error:
 	 * idle children exit now, busy ones after their session. */
 	if (s->status_rd >= 0) {

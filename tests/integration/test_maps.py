@@ -299,3 +299,18 @@ def test_cidr_map_with_100k_lines_is_fast(instance):
     secs = time.monotonic() - t0
     print("cidr: %d lookups (with the open) in %.2fs" % (n, secs))
     assert p.stdout.count("\n") == n
+
+
+def test_missing_map_and_usage_errors(instance):
+    p = instance.gannet("map", "query", "hash:" + instance.path("maps", "none"),
+                        "key", check=False)
+    assert p.returncode == 1
+    assert "open %s.db: No such file or directory" \
+        % instance.path("maps", "none") in p.stderr
+    p = instance.gannet("map", "query", "nosuch:/x", "key", check=False)
+    assert p.returncode == 1
+    assert 'unsupported map type "nosuch"' in p.stderr
+    for args in (["map"], ["map", "query", "hash:/x"], ["map", "frobnicate"],
+                 ["map", "dump"]):
+        p = instance.gannet(*args, check=False)
+        assert p.returncode == 2 and "usage:" in p.stderr, args

@@ -390,6 +390,32 @@ def test_reload_adds_and_removes_listeners(inst):
     t.close()
 
 
+def test_reload_moves_a_listener_to_another_address(inst):
+    """"127.0.0.1:N" to "N" (every address) and back. The new socket can
+    only be bound once the old one is closed, that is once the old
+    generation's processes (which share it) have gone: the master binds
+    it as soon as it can."""
+    port = inst.port("smtp")
+    services(inst, echo_line("127.0.0.1:%d" % port))
+    start(inst)
+    s = tcp(inst, port)
+    services(inst, echo_line("%d" % port))
+    assert "reloaded" in inst.gannet("reload").stdout
+    assert s.cmd("PING") == "250 PONG"
+    s.close()
+    inst.wait_log("service %d: listening" % port)
+    t = tcp(inst, port)
+    assert "service=%d\n" % port in t.greeting + "\n"
+    t.close()
+    services(inst, echo_line("127.0.0.1:%d" % port))
+    assert "reloaded" in inst.gannet("reload").stdout
+    inst.wait_log("service 127.0.0.1:%d: listening" % port)
+    u = tcp(inst, port)
+    assert "service=127.0.0.1:%d" % port in u.greeting
+    assert u.cmd("PING") == "250 PONG"
+    u.close()
+
+
 def test_reload_with_errors_keeps_running_config(inst):
     port = inst.port("smtp")
     services(inst, echo_line("127.0.0.1:%d" % port))
