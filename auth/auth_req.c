@@ -255,7 +255,6 @@ auth_login(struct ipc_msg *req, struct ipc_msg *reply)
 	int r;
 
 	memset(&u, 0, sizeof(u));
-	strv_init(&u.forward);
 	if (ipc_get_str(req, "login", login) < 0
 	    || ipc_get_str(req, "password", pw) < 0
 	    || ipc_get_str(req, "service", service) < 0

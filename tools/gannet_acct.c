@@ -601,15 +601,17 @@ gacct_ask(const char *prompt, struct buf *out)
 	struct termios old, quiet;
 	bool ok;
 
-	fprintf(stderr, "%s", prompt);
-	fflush(stderr);
 	if (tcgetattr(STDIN_FILENO, &old) < 0)
 		return false;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	quiet.c_lflag |= ICANON;
+	/* Echo off before the prompt: whatever is typed after it is never
+	 * shown; anything typed before it is thrown away. */
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) < 0)
 		return false;
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
 	ok = gacct_getline(STDIN_FILENO, out);
 	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 	fprintf(stderr, "\n");

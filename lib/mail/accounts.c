@@ -258,7 +258,6 @@ accounts_user(struct accounts *a, const char *address,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	strv_init(&out->forward);
 	acctmap_user_init(&rec);
 	if (strchr(address, '@') == NULL
 	    || strlen(address) > ACCTNAME_ADDR_MAX) {
@@ -313,7 +312,6 @@ accounts_user_free(struct accounts_user *u)
 	free(u->ar_subject);
 	free(u->ar_text);
 	memset(u, 0, sizeof(*u));
-	strv_init(&u->forward);
 }
 
 /* Targets. */

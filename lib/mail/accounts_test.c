@@ -417,6 +417,11 @@ main(void)
 
 	accounts_targets_free(&t);
 	accounts_close(&a);
+	free(var_virtual_mailbox_domains);
+	free(var_virtual_mailbox_maps);
+	free(var_virtual_alias_maps);
+	free(var_distribution_list_maps);
+	free(var_auth_password_maps);
 	buf_free(&why);
 	buf_free(&s);
 	return t_end();

@@ -373,13 +373,15 @@ static const char *const acctmap_user_fields[] = {"active", "maildir", "quota",
     "forward", "keep_copy", "autoreply", "autoreply_subject", "autoreply_text",
     "autoreply_until", NULL};
 
+/* The record types own nothing after init: a zeroed strv is an empty
+ * one (strv_push allocates on first use), so init/free pairs never leak
+ * and free leaves the record ready for reuse. */
 void
 acctmap_user_init(struct acctmap_user *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->active = true;
 	u->keep_copy = true;
-	strv_init(&u->forward);
 }
 
 void
@@ -473,8 +475,6 @@ acctmap_list_init(struct acctmap_list *l)
 	memset(l, 0, sizeof(*l));
 	l->active = true;
 	l->policy = ACCTMAP_POLICY_ANYONE;
-	strv_init(&l->members);
-	strv_init(&l->senders);
 }
 
 void

@@ -6,7 +6,10 @@ and imapd will.
 """
 import concurrent.futures
 import os
+import pty
 import pwd
+import select
+import signal
 import socket
 import stat
 import subprocess
@@ -477,6 +480,67 @@ def test_concurrent_user_add_loses_nothing(hosted):
     for i in (0, 7, 15):
         assert auth.login("u%02d@example.com" % i,
                           "password-%d" % i)["status"] == "ok"
+
+
+def test_password_prompt_on_a_terminal_does_not_echo(hosted):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(GANNET, [GANNET, "-c", hosted.dir, "user", "add",
+                          "tty@example.com"])
+    out = b""
+
+    def read_until(text, timeout=10):
+        nonlocal out
+        end = time.time() + timeout
+        while text not in out and time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    out += os.read(fd, 1024)
+                except OSError:
+                    break
+        assert text in out, out
+
+    try:
+        read_until(b"New password: ")
+        os.write(fd, b"tty-secret-1\n")
+        read_until(b"Retype new password: ")
+        os.write(fd, b"tty-secret-1\n")
+        read_until(b"account tty@example.com added")
+    finally:
+        end = time.time() + 10
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done or time.time() > end:
+                break
+            time.sleep(0.05)
+        if not done:
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert b"tty-secret-1" not in out
+    auth = start(hosted)
+    assert auth.login("tty@example.com", "tty-secret-1")["status"] == "ok"
+
+
+def test_domain_del_force_removes_everything_of_the_domain(hosted):
+    g = hosted.gannet
+    g("alias", "add", "info@example.org", "joe@example.org")
+    g("list", "add", "all@example.org", "joe@example.org")
+    g("domain", "alias", "example.info", "example.org")
+    out = g("domain", "del", "example.org", "--force").stdout
+    assert "with 1 account(s), 1 alias(es), 1 list(s) and 1 domain " \
+        "alias(es)" in out
+    assert "mailboxes are kept" in out
+    for name in ("domains", "users", "aliases", "lists", "auth/passwd"):
+        entries = [l for l in open(hosted.path("maps", name))
+                   if not l.startswith("#")]
+        assert not [l for l in entries
+                    if "example.org" in l or "example.info" in l], name
+    # The other domain is untouched.
+    assert "joe@example.com\tactive" in g("user", "list").stdout
+    assert os.path.isdir(hosted.path("mail", "example.org", "joe"))
 
 
 # ---------------------------------------------------------------------------
