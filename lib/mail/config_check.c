@@ -269,8 +269,10 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 			check_dir(buf_cstr(path), mail->pw_uid, mail->pw_name,
 			    is_public ? 0755 : 0700, true);
 		}
+		/* 0751: gannet init lets the auth service reach its state
+		 * directory through the group (0750); 0711 is fine too. */
 		check_dir(
-		    var_data_dir, mail->pw_uid, mail->pw_name, 0711, true);
+		    var_data_dir, mail->pw_uid, mail->pw_name, 0751, true);
 	}
 	/* pid/ must not be writable by mail_owner: the master, as root,
 	 * writes its pid file there. The master creates it if missing. */

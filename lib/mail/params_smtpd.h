@@ -39,5 +39,22 @@ extern char *var_smtpd_tls_cipher_list;
 extern bool var_smtpd_tls_auth_only;
 extern bool var_smtpd_sasl_auth_enable;
 extern bool var_smtpd_auth_required;
+extern char *var_smtpd_tls_auth_only_exceptions;
+extern char *var_relay_recipient_maps;
+extern bool var_smtpd_reject_unauth_local_sender;
+extern bool var_smtpd_reject_sender_login_mismatch;
+extern char *var_smtpd_sender_login_maps;
+extern char *var_smtpd_client_access;
+extern char *var_smtpd_helo_access;
+extern char *var_smtpd_sender_access;
+extern char *var_smtpd_recipient_access;
+extern char *var_smtpd_recipient_sender_access;
+extern char *var_header_checks;
+extern char *var_body_checks;
+extern bool var_body_checks_enable;
+extern char *var_attachment_name_filters;
+extern char *var_smtpd_filter_reply;
+extern long var_mime_nesting_limit;
+extern long var_mime_boundary_limit;
 
 #endif /* MAIL_PARAMS_SMTPD_H */
