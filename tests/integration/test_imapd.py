@@ -1088,3 +1088,40 @@ def test_plaintext_refused_off_loopback_and_connection_limits(
                str(netns_instance.port("imap")))
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.split() == ["ok"] * 6, p.stdout + p.stderr
+
+
+def test_imap4rev2_binary_and_searchres(mail):
+    r = Raw(mail.port).login()
+    lines, t = r.cmd("ENABLE IMAP4rev2")
+    assert lines == ["* ENABLED IMAP4rev2\r\n"]
+    r.cmd("CREATE Rev2")
+    msg = (b"Subject: bin\r\nContent-Type: multipart/mixed; boundary=x\r\n"
+           b"\r\n--x\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n"
+           b"--x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+           b"caf=C3=A9\r\n--x--\r\n")
+    t = r.tag()
+    r.send(b"%s APPEND Rev2 {%d+}\r\n%s\r\n" % (t.encode(), len(msg), msg))
+    r.until(t)
+    lines, t = r.cmd("SELECT Rev2")
+    text = "".join(lines)
+    assert "RECENT" not in text and "[UNSEEN" not in text
+    assert '* LIST () "." Rev2' in text
+    # BINARY: decoded parts, literal8 for NUL, sizes
+    t = r.tag()
+    r.send("%s FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1] BINARY.PEEK[2])\r\n"
+           % t)
+    head = r.line()
+    assert head.startswith("* 1 FETCH (BINARY.SIZE[1] 3 BINARY[1] ~{3}")
+    assert r.f.read(3) == b"\x00\x01\x02"
+    rest = r.line()
+    assert rest == " BINARY[2] {5}\r\n"
+    assert r.f.read(5) == "café".encode()
+    r.until(t)
+    # SEARCHRES, and SEARCH answered with ESEARCH
+    lines, t = r.cmd("SEARCH RETURN (SAVE) SUBJECT bin")
+    assert lines == [] and " OK " in t
+    lines, t = r.cmd("FETCH $ (UID)")
+    assert lines == ["* 1 FETCH (UID 1)\r\n"]
+    lines, t = r.cmd("SEARCH ALL")
+    assert lines == ['* ESEARCH (TAG "%s") ALL 1\r\n' % t.split()[0]]
+    r.close()
