@@ -111,11 +111,22 @@ imapd_pre_jail(void)
 	buf_free(&p);
 }
 
-/* imapd_post_jail - time zone data, before any sandbox */
+/* imapd_on_term - the master ends this process (stop, after its
+ * timeout): end the session and login processes with it; they are in
+ * our process group */
+static void
+imapd_on_term(int sig)
+{
+	signal(sig, SIG_DFL);
+	kill(0, sig);
+}
+
+/* imapd_post_jail - time zone data, before any sandbox; SIGTERM */
 static void
 imapd_post_jail(void)
 {
 	tzset();
+	signal(SIGTERM, imapd_on_term);
 }
 
 /* imapd_bye - one line to a client we will not serve */
@@ -260,9 +271,10 @@ out:
 	buf_free(&why);
 }
 
-/* imapd_serve - one client */
+/* imapd_session - one client, in a process of its own (the sandboxes
+ * cannot be undone, and the service process serves the next client) */
 static void
-imapd_serve(const struct service_client *client)
+imapd_session(const struct service_client *client)
 {
 	struct buf *why = buf_new(128);
 	bool local =
@@ -321,6 +333,30 @@ out:
 	if (imapd_user_slots)
 		connlimit_release(imapd_user_slots);
 	buf_free(&why);
+}
+
+/* imapd_serve - one client: a child runs the session */
+static void
+imapd_serve(const struct service_client *client)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0) {
+		log_warn("fork: %m");
+		imapd_bye(client->fd, "[UNAVAILABLE] Server busy");
+		return;
+	}
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		imapd_session(client);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status))
+		log_warn("%s: session process killed by signal %d",
+		    client->addr, WTERMSIG(status));
 }
 
 /* imapd_preauth - "imapd -P [-c dir] maildir [user]": a logged-in session

@@ -119,6 +119,8 @@ struct imapd {
 	struct buf *cmdbuf, *tag, *why, *r; /* r: a response being built */
 	long bad_commands;
 	bool logout;
+	uint32_t *saved; /* SEARCHRES: UIDs of the saved result ("$") */
+	size_t nsaved;
 	time_t start;
 	unsigned long long n_fetched, n_stored, n_expunged, n_appended;
 };

@@ -20,6 +20,7 @@
 #include "proto/imap_cmd.h"
 #include "proto/imap_fmt.h"
 #include "proto/mime.h"
+#include "proto/mime_decode.h"
 #include "proto/rfc5322.h"
 
 #include "mail/maildir.h"
@@ -36,6 +37,8 @@ needs_full(const struct imap_fetch_att *a)
 	case IMAP_FETCH_BODYSTRUCTURE:
 	case IMAP_FETCH_RFC822:
 	case IMAP_FETCH_RFC822_TEXT:
+	case IMAP_FETCH_BINARY:
+	case IMAP_FETCH_BINARY_SIZE:
 		return true;
 	case IMAP_FETCH_SECTION:
 		return a->nparts > 0 || a->spec == IMAP_SEC_ALL
@@ -49,7 +52,8 @@ needs_full(const struct imap_fetch_att *a)
 static bool
 sets_seen(const struct imap_fetch_att *a)
 {
-	return (a->item == IMAP_FETCH_SECTION && !a->peek)
+	return ((a->item == IMAP_FETCH_SECTION || a->item == IMAP_FETCH_BINARY)
+	           && !a->peek)
 	    || a->item == IMAP_FETCH_RFC822
 	    || a->item == IMAP_FETCH_RFC822_TEXT;
 }
@@ -138,6 +142,35 @@ section_text(struct imapd *s, const struct imap_fetch_att *a, struct buf *out)
 	}
 }
 
+/* binary_text - BINARY[part]: the part decoded from its transfer
+ * encoding (RFC 3516); -2 for an encoding we do not know */
+static int
+binary_text(struct imapd *s, const struct imap_fetch_att *a, struct buf *out)
+{
+	const char *d = buf_cstr(s->sel->cache);
+	const struct mime_part *p;
+	const char *cte;
+
+	if (a->nparts == 0) {
+		buf_cat(out, d, buf_len(s->sel->cache));
+		return 0;
+	}
+	if ((p = mime_part_find(imapd_mbox_mime(s), a->parts, a->nparts))
+	    == NULL)
+		return 0;
+	cte = p->encoding;
+	if (p->nchildren || cte == NULL || strcasecmp(cte, "7bit") == 0
+	    || strcasecmp(cte, "8bit") == 0 || strcasecmp(cte, "binary") == 0)
+		buf_cat(out, d + p->body_off, p->body_len);
+	else if (strcasecmp(cte, "base64") == 0)
+		mime_base64_decode(d + p->body_off, p->body_len, out);
+	else if (strcasecmp(cte, "quoted-printable") == 0)
+		mime_qp_decode(d + p->body_off, p->body_len, false, out);
+	else
+		return -2;
+	return 0;
+}
+
 /* literal_out - data as a literal, cut to the partial range */
 static void
 literal_out(
@@ -147,11 +180,13 @@ literal_out(
 		size_t off = a->partial_off < n ? a->partial_off : n;
 		size_t len = MIN((size_t)a->partial_len, n - off);
 
-		buf_printf(r, "<%u> {%zu}\r\n", a->partial_off, len);
+		buf_printf(r, "<%u> %s{%zu}\r\n", a->partial_off,
+		    memchr(p + off, 0, len) ? "~" : "", len);
 		buf_cat(r, p + off, len);
 		return;
 	}
-	buf_printf(r, " {%zu}\r\n", n);
+	/* NUL can only travel in a literal8 (BINARY, RFC 3516) */
+	buf_printf(r, " %s{%zu}\r\n", memchr(p, 0, n) ? "~" : "", n);
 	buf_cat(r, p, n);
 }
 
@@ -230,6 +265,19 @@ fetch_att(struct imapd *s, size_t i, const struct imap_fetch_att *a,
 		buf_printf(r, "BODY[%s]", a->section);
 		literal_out(r, a, buf_cstr(tmp), buf_len(tmp));
 		break;
+	case IMAP_FETCH_BINARY:
+	case IMAP_FETCH_BINARY_SIZE:
+		buf_reset(tmp);
+		if (binary_text(s, a, tmp) < 0)
+			return -2;
+		if (a->item == IMAP_FETCH_BINARY_SIZE) {
+			buf_printf(
+			    r, "BINARY.SIZE[%s] %zu", a->section, buf_len(tmp));
+			break;
+		}
+		buf_printf(r, "BINARY[%s]", a->section);
+		literal_out(r, a, buf_cstr(tmp), buf_len(tmp));
+		break;
 	default:
 		break;
 	}
@@ -276,7 +324,7 @@ imapd_cmd_fetch(struct imapd *s)
 	struct buf *tmp = buf_new(4096);
 	size_t *pos = NULL, npos = 0;
 	bool want_seen = false, has_uid = false, has_flags = false;
-	bool has_modseq = false, issued = false;
+	bool has_modseq = false, issued = false, unknown_cte = false;
 
 	if (imapd_mbox_resolve(s, &c->seq, c->uid, &pos, &npos) < 0) {
 		imapd_tagged(s, "BAD", "Invalid message sequence number");
@@ -339,16 +387,19 @@ imapd_cmd_fetch(struct imapd *s)
 			first = false;
 		}
 		for (size_t a = 0; a < f->n; a++) {
+			int r;
+
 			if (!first)
 				buf_catc(s->r, ' ');
 			first = false;
-			if (fetch_att(s, i, &f->v[a], rec, tmp) < 0) {
+			if ((r = fetch_att(s, i, &f->v[a], rec, tmp)) < 0) {
 				failed = true;
+				unknown_cte |= r == -2;
 				break;
 			}
 		}
 		if (failed) {
-			issued = true;
+			issued |= !unknown_cte;
 			continue;
 		}
 		if (seen_now && !has_flags) {
@@ -364,7 +415,9 @@ imapd_cmd_fetch(struct imapd *s)
 		imapd_write(s, buf_cstr(s->r), buf_len(s->r));
 		s->n_fetched++;
 	}
-	if (issued)
+	if (unknown_cte)
+		imapd_tagged(s, "NO", "[UNKNOWN-CTE] Cannot decode the part");
+	else if (issued)
 		imapd_tagged(s, "NO",
 		    "[EXPUNGEISSUED] Some of the requested messages no longer "
 		    "exist");

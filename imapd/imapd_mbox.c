@@ -144,6 +144,8 @@ imapd_mbox_close(struct imapd *s)
 
 	if (mb == NULL)
 		return;
+	xfree(s->saved);
+	s->nsaved = 0;
 	if (mb->notify_fd >= 0)
 		close(mb->notify_fd);
 	mdx_close(&mb->x);
@@ -336,7 +338,7 @@ imapd_mbox_flags_out(
 		if ((m->keywords & MAILDIR_KEYWORD(k)) && s->sel->kw.name[k])
 			buf_printf(out, "%s%s", buf_len(out) > start ? " " : "",
 			    s->sel->kw.name[k]);
-	if (m->recent)
+	if (m->recent && !s->rev2) /* IMAP4rev2 dropped it */
 		buf_printf(out, "%s\\Recent", buf_len(out) > start ? " " : "");
 }
 
@@ -432,6 +434,20 @@ imapd_mbox_resolve(struct imapd *s, const struct imap_seqset *set, bool uid,
 	size_t *v = NULL, n = 0, alloc = 0, o;
 	uint32_t maxuid = mb->n ? mb->v[mb->n - 1].uid : 0;
 
+	if (set->saved) {
+		/* "$": the saved result's messages that are still here */
+		for (size_t k = 0; k < s->nsaved; k++) {
+			size_t i = lower_bound(mb, s->saved[k]);
+
+			if (i < mb->n && mb->v[i].uid == s->saved[k]) {
+				if (n == alloc) {
+					alloc = alloc ? alloc * 2 : 64;
+					v = xreallocarray(v, alloc, sizeof(*v));
+				}
+				v[n++] = i;
+			}
+		}
+	}
 	for (size_t k = 0; k < set->n; k++) {
 		uint32_t lo = set->v[k].lo, hi = set->v[k].hi;
 		size_t a, b;

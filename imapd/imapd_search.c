@@ -368,6 +368,14 @@ imapd_search_run(
 
 	c.text = buf_new(4096);
 	c.tmp = buf_new(4096);
+	if (q->charset && strcasecmp(q->charset, "UTF-8") != 0
+	    && strcasecmp(q->charset, "US-ASCII") != 0
+	    && mime_charset_to_utf8(q->charset, "", 0, c.tmp) < 0) {
+		imapd_tagged(s, "NO",
+		    "[BADCHARSET (UTF-8 US-ASCII)] Unknown "
+		    "charset");
+		goto out;
+	}
 	if (!prepare(&c, &q->key, q->charset, &uses_modseq))
 		goto out;
 	if (uses_modseq)
@@ -421,21 +429,33 @@ imapd_cmd_search(struct imapd *s)
 	size_t *pos = NULL, n = 0;
 	uint32_t *nums = NULL;
 	uint64_t maxms = 0;
+	unsigned ret = q->ret & ~(unsigned)IMAP_SEARCH_RET_SAVE;
 
-	if (q->ret & IMAP_SEARCH_RET_SAVE) {
-		imapd_tagged(s, "BAD", "SEARCHRES is not supported");
-		return;
-	}
 	if (imapd_search_run(s, &pos, &n, &maxms) < 0)
 		return;
 	nums = xcalloc(n + 1, sizeof(*nums));
 	for (size_t i = 0; i < n; i++)
 		nums[i] =
 		    s->cmd.uid ? s->sel->v[pos[i]].uid : (uint32_t)pos[i] + 1;
-	buf_reset(s->r);
-	if (q->has_return) {
-		unsigned ret = q->ret ? q->ret : IMAP_SEARCH_RET_ALL;
+	if (q->ret & IMAP_SEARCH_RET_SAVE) {
+		/* RFC 5182: with MIN or MAX, only those are saved */
+		bool mm = ret & (IMAP_SEARCH_RET_MIN | IMAP_SEARCH_RET_MAX);
 
+		xfree(s->saved);
+		s->saved = xcalloc(n + 1, sizeof(*s->saved));
+		s->nsaved = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!mm || (i == 0 && (ret & IMAP_SEARCH_RET_MIN))
+			    || (i == n - 1 && (ret & IMAP_SEARCH_RET_MAX)))
+				s->saved[s->nsaved++] = s->sel->v[pos[i]].uid;
+	}
+	buf_reset(s->r);
+	if (q->ret == IMAP_SEARCH_RET_SAVE) {
+		/* SAVE alone: no result is sent */
+	} else if (q->has_return || s->rev2) {
+		/* ESEARCH (RFC 4731); IMAP4rev2 always answers this way */
+		if (ret == 0)
+			ret = IMAP_SEARCH_RET_ALL;
 		buf_printf(s->r, "* ESEARCH (TAG \"%s\")%s", s->cmd.tag,
 		    s->cmd.uid ? " UID" : "");
 		if ((ret & IMAP_SEARCH_RET_MIN) && n)
@@ -459,8 +479,10 @@ imapd_cmd_search(struct imapd *s)
 			buf_printf(
 			    s->r, " (MODSEQ %llu)", (unsigned long long)maxms);
 	}
-	buf_cats(s->r, "\r\n");
-	imapd_write(s, buf_cstr(s->r), buf_len(s->r));
+	if (buf_len(s->r)) {
+		buf_cats(s->r, "\r\n");
+		imapd_write(s, buf_cstr(s->r), buf_len(s->r));
+	}
 	imapd_tagged(s, "OK", "Search completed");
 	free(pos);
 	free(nums);

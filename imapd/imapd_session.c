@@ -287,8 +287,8 @@ imapd_capability(struct imapd *s, struct buf *out)
 	    "NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED "
 	    "LIST-STATUS SPECIAL-USE ESEARCH SORT "
 	    "THREAD=ORDEREDSUBJECT THREAD=REFERENCES CONDSTORE QRESYNC "
-	    "WITHIN UTF8=ACCEPT STATUS=SIZE QUOTA QUOTA=RES-STORAGE "
-	    "QUOTA=RES-MESSAGE");
+	    "WITHIN UTF8=ACCEPT STATUS=SIZE BINARY SEARCHRES QUOTA "
+	    "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE");
 }
 
 /* ------------------------------------------------------------------ */
@@ -489,6 +489,14 @@ cmd_select(struct imapd *s, bool readonly)
 	imapd_mbox_flags_list(s, true, s->r);
 	buf_printf(s->r, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
 	    (unsigned long long)mdx_highestmodseq(mb->x));
+	if (s->rev2) {
+		/* RFC 9051 6.3.2: the mailbox's name and attributes */
+		const char *use = imapd_special_use(mb->name);
+
+		buf_printf(s->r, "* LIST (%s) \".\" ", use ? use : "");
+		imapd_name_out(s, mb->name, s->r);
+		buf_cats(s->r, "\r\n");
+	}
 	imapd_write(s, buf_cstr(s->r), buf_len(s->r));
 	if (c->select.qresync)
 		qresync_select(s);

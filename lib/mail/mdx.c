@@ -741,7 +741,7 @@ mdx_commit(struct mdx *x, struct buf *why)
 		}
 		buf_reset(x->out);
 	}
-	if (ret == 0 && x->log_lines > 1000 && x->log_lines > 2 * x->n)
+	if (ret == 0 && x->log_lines > 1000 && x->log_lines > x->n + 1000)
 		ret = write_snapshot(x, why);
 	unlock(x);
 	return ret;
