@@ -19,6 +19,7 @@
 #include "util/sys_defs.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -187,6 +188,42 @@ auth_peer_uid(int fd)
 	return cr.uid;
 }
 
+/* The uids that may talk to the service: root, its own, and the users the
+ * mail system's daemons run as (mail_owner: smtpd; vmail_owner: pop3d and
+ * imapd). The socket is public, so that the mail store's user can reach
+ * it, and this list is what keeps other local users out: they could
+ * otherwise try passwords with a made-up client address and never be
+ * banned. */
+static uid_t auth_trusted[4];
+static size_t auth_ntrusted;
+
+/* auth_trust_init - fill the list (before any chroot would hide
+ * /etc/passwd; the service runs without one) */
+static void
+auth_trust_init(void)
+{
+	const char *users[] = {var_mail_owner, var_vmail_owner};
+
+	auth_trusted[auth_ntrusted++] = 0;
+	auth_trusted[auth_ntrusted++] = geteuid();
+	for (size_t i = 0; i < NELEM(users); i++) {
+		struct passwd *pw = getpwnam(users[i]);
+
+		if (pw != NULL)
+			auth_trusted[auth_ntrusted++] = pw->pw_uid;
+	}
+}
+
+/* auth_peer_trusted - a process of the mail system (or root) */
+static bool
+auth_peer_trusted(uid_t uid)
+{
+	for (size_t i = 0; i < auth_ntrusted; i++)
+		if (auth_trusted[i] == uid)
+			return true;
+	return false;
+}
+
 /* auth_accept - new connections */
 static void
 auth_accept(struct event_loop *l, int lfd, int events, void *ctx)
@@ -212,6 +249,14 @@ auth_accept(struct event_loop *l, int lfd, int events, void *ctx)
 			continue;
 		}
 		auth_st.full_logged = false;
+		if (!auth_peer_trusted(auth_peer_uid(fd))) {
+			log_warn(
+			    "connection from uid %ld refused: not a process "
+			    "of the mail system",
+			    (long)auth_peer_uid(fd));
+			close(fd);
+			continue;
+		}
 		c = xcalloc(1, sizeof(*c));
 		c->fd = fd;
 		c->peer_uid = auth_peer_uid(fd);
@@ -241,6 +286,7 @@ auth_post_jail(void)
 {
 	struct buf *why = buf_new(128);
 
+	auth_trust_init();
 	auth_st.acc = accounts_open();
 	auth_st.bans =
 	    ban_table_new(var_auth_failure_limit, var_auth_failure_window,

@@ -261,6 +261,15 @@ gannet_cmd_init(int argc, char **argv)
 	/* services.conf */
 	buf_sets(svc, tmpl_services_conf);
 	init_subst(svc, "@DATE@", date);
+	{
+		/* The mailbox daemons run as the virtual mail user (as the
+		 * invoking user when not root, like every service then). */
+		struct passwd *vpw = getpwuid(vmail_uid);
+
+		init_subst(svc, "@VMAIL_OWNER@",
+		    getuid() == 0 || vpw == NULL ? GANNET_VMAIL_OWNER
+		                                 : vpw->pw_name);
+	}
 	for (size_t k = 0; k < NELEM(init_ports); k++) {
 		char listen[64];
 

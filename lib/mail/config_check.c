@@ -9,9 +9,7 @@
  * Who should own what: the queue (and its subdirectories) and
  * data_directory belong to mail_owner, the mail store to vmail_owner, and
  * queue_directory/pid to the user who runs the master (root, or the one
- * user of an instance that an ordinary user created). Others may at most
- * traverse data_directory and the mail store (0711: services of other
- * users reach their own files below), never list or change them.
+ * user of an instance that an ordinary user created).
  */
 #include "util/sys_defs.h"
 
@@ -282,7 +280,7 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 	    master_uid == 0 ? "root" : "the instance's user", 0755, false);
 	if (vmail != NULL)
 		check_dir(
-		    var_mail_base, vmail->pw_uid, vmail->pw_name, 0711, true);
+		    var_mail_base, vmail->pw_uid, vmail->pw_name, 0750, true);
 	buf_free(&path);
 }
 

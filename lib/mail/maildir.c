@@ -1178,13 +1178,15 @@ maildir_deliver(const char *dir, const void *msg, size_t len,
 	return maildir_tmp_commit(&t, c, name_out, why);
 }
 
-/* maildir_count_lf - the size and LF count of a file (for W=) */
+/* maildir_count_lf - the size and the count of LFs without a CR before
+ * them (each becomes CRLF on the wire: W= is size + that count) */
 static int
 maildir_count_lf(const char *path, uint64_t *size, uint64_t *lines)
 {
 	char b[65536];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
+	char prev = 0;
 
 	if (fd < 0)
 		return -1;
@@ -1193,10 +1195,31 @@ maildir_count_lf(const char *path, uint64_t *size, uint64_t *lines)
 		*size += (uint64_t)n;
 		for (const char *p = b;
 		     (p = memchr(p, '\n', (size_t)(b + n - p))); p++)
-			(*lines)++;
+			if ((p == b ? prev : p[-1]) != '\r')
+				(*lines)++;
+		prev = b[n - 1];
 	}
 	close(fd);
 	return n < 0 ? -1 : 0;
+}
+
+/* maildir_file_sizes - from the name, else by reading */
+int
+maildir_file_sizes(
+    const char *path, const char *name, uint64_t *size, uint64_t *vsize)
+{
+	struct maildir_name mn;
+	uint64_t lines;
+
+	if (maildir_name_parse(name, &mn) && mn.has_size && mn.has_vsize) {
+		*size = mn.size;
+		*vsize = mn.vsize;
+		return 0;
+	}
+	if (maildir_count_lf(path, size, &lines) < 0)
+		return -1;
+	*vsize = *size + lines;
+	return 0;
 }
 
 /* maildir_copy - a new message in dst_dir with the same content */

@@ -234,6 +234,12 @@ int maildir_set_flags(const char *dir, const char *name, uint32_t flags,
 /* maildir_file_path - dir/cur/name or dir/new/name into out (reset) */
 void maildir_file_path(
     const char *dir, const char *name, bool in_new, struct buf *out);
+/* maildir_file_sizes - size on disk and with CRLF line ends (IMAP's
+ * RFC822.SIZE, POP3's octet counts) of the message file at path, whose
+ * name is name: from S= and W= when the name has them, else by reading
+ * the file. 0, or -1 with errno. */
+int maildir_file_sizes(
+    const char *path, const char *name, uint64_t *size, uint64_t *vsize);
 /* maildir_remove - unlink a message file; ENOENT counts as success (it
  * is gone either way) */
 int maildir_remove(

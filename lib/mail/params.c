@@ -10,11 +10,13 @@
 
 #include "mail/cfg.h"
 #include "mail/params.h"
-#include "mail/params_dns.h"
-#include "mail/params_smtp.h"
-#include "mail/params_master.h"
 #include "mail/params_accounts.h"
+#include "mail/params_dns.h"
+#include "mail/params_imapd.h"
 #include "mail/params_map.h"
+#include "mail/params_master.h"
+#include "mail/params_pop3d.h"
+#include "mail/params_smtp.h"
 #include "mail/params_smtpd.h"
 
 /* Add each area's table here. */
@@ -25,7 +27,9 @@ const struct cfg_param *const params_tables[] = {
     params_master,
     params_accounts,
     params_map,
+    params_pop3d,
     params_smtpd,
+    params_imapd,
     NULL,
 };
 

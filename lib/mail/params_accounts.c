@@ -54,7 +54,7 @@ const struct cfg_param params_accounts[] = {
     CFG_STR("auth_password_scheme", "yescrypt", &var_auth_password_scheme),
     CFG_INT("auth_password_cost", "0", &var_auth_password_cost, 0, 999999999),
     CFG_INT("auth_password_limit", "512", &var_auth_password_limit, 1, 512),
-    CFG_STR("auth_service_path", "private/auth", &var_auth_service_path),
+    CFG_STR("auth_service_path", "public/auth", &var_auth_service_path),
     CFG_TIME("auth_client_timeout", "20s", &var_auth_client_timeout, 1, 3600),
     CFG_INT("auth_failure_limit", "5", &var_auth_failure_limit, 0, 1000000),
     CFG_TIME(

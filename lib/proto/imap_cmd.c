@@ -462,8 +462,11 @@ seqset(struct parser *ps, struct imap_seqset *out)
 {
 	struct vec v = {.size = sizeof(struct imap_seq_range)};
 
-	if (peek(ps) == '$')
-		return fail(ps, "saved search results are not supported");
+	if (accept(ps, "$")) {
+		/* RFC 5182: "$" stands alone */
+		out->saved = true;
+		return true;
+	}
 	do {
 		struct imap_seq_range *r;
 		uint32_t a, b;
@@ -1028,6 +1031,20 @@ fetch_att(struct parser *ps, struct vec *v)
 	if (v->n >= ps->lim->list_items)
 		return fail(ps, "too many fetch attributes");
 	a = vec_push(v);
+	if (accept(ps, "BINARY.PEEK[") || accept(ps, "BINARY[")
+	    || accept(ps, "BINARY.SIZE[")) {
+		/* section-binary: "[" [section-part] "]" (RFC 3516) */
+		a->item = toupper((unsigned char)ps->p[-2]) == 'E'
+		    ? IMAP_FETCH_BINARY_SIZE
+		    : IMAP_FETCH_BINARY;
+		a->peek = toupper((unsigned char)ps->p[-2]) == 'K';
+		ps->p--;
+		if (!section(ps, a))
+			return false;
+		if (a->spec != IMAP_SEC_ALL)
+			return fail(ps, "BINARY takes part numbers only");
+		return a->item == IMAP_FETCH_BINARY_SIZE || partial(ps, a);
+	}
 	if (accept(ps, "BODY.PEEK[")) {
 		ps->p--;
 		a->item = IMAP_FETCH_SECTION;
@@ -1362,8 +1379,11 @@ append_args(struct parser *ps, struct imap_cmd *c)
 			return fail(ps, "bad date-time");
 		c->has_date = true;
 	}
-	if (peek(ps) == '~')
-		return fail(ps, "BINARY APPEND is not supported");
+	if (peek(ps) == '~' && ps->p + 1 < ps->end && ps->p[1] == '{') {
+		/* literal8 (RFC 3516): the message may hold NUL bytes */
+		c->binary = true;
+		ps->p++;
+	}
 	if (peek(ps) != '{')
 		return fail(ps, "message literal expected");
 	if (!literal(ps, &c->message))

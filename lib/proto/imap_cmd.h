@@ -87,6 +87,7 @@ struct imap_seq_range {
 struct imap_seqset {
 	struct imap_seq_range *v;
 	size_t n;
+	bool saved; /* "$": the saved search result (SEARCHRES, RFC 5182) */
 };
 
 /* FETCH */
@@ -103,6 +104,8 @@ enum imap_fetch_item {
 	IMAP_FETCH_RFC822,        /* BODY[], sets \Seen */
 	IMAP_FETCH_RFC822_HEADER, /* BODY.PEEK[HEADER] */
 	IMAP_FETCH_RFC822_TEXT,   /* BODY[TEXT], sets \Seen */
+	IMAP_FETCH_BINARY,        /* BINARY[part] and BINARY.PEEK (RFC 3516) */
+	IMAP_FETCH_BINARY_SIZE,   /* BINARY.SIZE[part] */
 };
 enum imap_section_spec {
 	IMAP_SEC_ALL,               /* nothing after the part number */
@@ -278,6 +281,7 @@ struct imap_cmd {
 	bool has_date; /* APPEND */
 	time_t date;
 	struct imap_str message; /* APPEND: the literal */
+	bool binary;             /* APPEND: it came as a literal8 */
 	char **atoms;            /* ENABLE: capability names */
 	size_t natoms;
 	char **id_params;  /* ID: name, value (NULL for NIL) */

@@ -19,6 +19,8 @@ static const struct imap_parse_limits lim = {
 static void
 dump_set(struct buf *b, const struct imap_seqset *s)
 {
+	if (s->saved)
+		buf_catc(b, '$');
 	for (size_t i = 0; i < s->n; i++) {
 		if (i)
 			buf_catc(b, ',');
@@ -93,7 +95,7 @@ dump(struct buf *b, const struct imap_cmd *c)
 		buf_printf(b, " mech=%s", c->mech);
 	if (c->has_initial)
 		buf_printf(b, " ir=%s", c->initial.s);
-	if (c->seq.n) {
+	if (c->seq.n || c->seq.saved) {
 		buf_cats(b, " seq=");
 		dump_set(b, &c->seq);
 	}
@@ -101,7 +103,9 @@ dump(struct buf *b, const struct imap_cmd *c)
 		const struct imap_fetch_att *a = &c->fetch.v[i];
 
 		buf_printf(b, " f%d", (int)a->item);
-		if (a->item == IMAP_FETCH_SECTION)
+		if (a->item == IMAP_FETCH_SECTION
+		    || a->item == IMAP_FETCH_BINARY
+		    || a->item == IMAP_FETCH_BINARY_SIZE)
 			buf_printf(b, "%s[%s]", a->peek ? "p" : "", a->section);
 		if (a->has_partial)
 			buf_printf(
@@ -161,7 +165,8 @@ dump(struct buf *b, const struct imap_cmd *c)
 	if (c->has_date)
 		buf_printf(b, " date=%lld", (long long)c->date);
 	if (c->message.s)
-		buf_printf(b, " msg=%zu:%s", c->message.len, c->message.s);
+		buf_printf(b, " msg=%zu:%s%s", c->message.len, c->message.s,
+		    c->binary ? " (binary)" : "");
 	for (size_t i = 0; i < c->natoms; i++)
 		buf_printf(b, " %s", c->atoms[i]);
 	for (size_t i = 0; i < c->nid_params; i++)
@@ -283,6 +288,13 @@ static const struct {
     {"a FETCH 1 (FLAGS) (CHANGEDSINCE 12345 VANISHED)\r\n",
         "a FETCH seq=1 f0 changedsince=12345 vanished"},
     {"a FETCH 1 (MODSEQ)\r\n", "a FETCH seq=1 f7"},
+    {"a FETCH 1 (BINARY[1.2]<0.5> BINARY.PEEK[] BINARY.SIZE[3])\r\n",
+        "a FETCH seq=1 f12[1.2]<0.5> f12p[] f13[3]"},
+    {"a FETCH 1 BINARY[1.TEXT]\r\n", NULL},
+    {"a FETCH $ FLAGS\r\n", "a FETCH seq=$ f0"},
+    {"a UID COPY $ Trash\r\n", "a UID COPY mb=Trash seq=$"},
+    {"a SEARCH RETURN (SAVE) UID $\r\n", "a SEARCH ret=16 AND(UID:$)"},
+    {"a APPEND x ~{3}\r\nabc\r\n", "a APPEND mb=x msg=3:abc (binary)"},
     {"a FETCH 1 BODY[MIME]\r\n", NULL},
     {"a FETCH 1 BODY[1.]\r\n", NULL},
     {"a FETCH 1 BODY[0]\r\n", NULL},

@@ -27,7 +27,11 @@ htable_hash(const char *s)
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
+	/* The low bits of an FNV product see only the low bits of the
+	 * input, and the table indexes with the low bits: fold the high
+	 * half in (keys that differ in a few digits, such as Maildir file
+	 * names, otherwise share buckets). */
+	return (size_t)(h ^ (h >> 32));
 }
 
 /* htable_new - empty table */

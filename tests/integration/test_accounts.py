@@ -69,7 +69,7 @@ class Auth:
     """The auth service of a started instance."""
 
     def __init__(self, inst):
-        self.path = inst.path("queue", "private", "auth")
+        self.path = inst.path("queue", "public", "auth")
 
     def login(self, login, password, client=CLIENT, service="imap",
               tls=True):
@@ -102,7 +102,7 @@ def start(inst):
     p = inst.gannet("start")
     inst.started = True
     assert "started the mail system" in p.stdout
-    path = inst.path("queue", "private", "auth")
+    path = inst.path("queue", "public", "auth")
     end = time.time() + 10
     while time.time() < end:
         if os.path.exists(path):
