@@ -1125,3 +1125,19 @@ def test_imap4rev2_binary_and_searchres(mail):
     lines, t = r.cmd("SEARCH ALL")
     assert lines == ['* ESEARCH (TAG "%s") ALL 1\r\n' % t.split()[0]]
     r.close()
+
+
+def test_selected_mailbox_renamed_elsewhere(mail):
+    a = mail.login("alice")
+    ok(a.create("Moving"))
+    ok(a.append("Moving", None, None, b"Subject: m\r\n\r\nx\r\n"))
+    b = Raw(mail.port).login()
+    b.cmd("SELECT Moving")
+    ok(a.rename("Moving", "Moved"))
+    lines, t = b.cmd("NOOP")
+    assert lines and lines[0].startswith("* BYE"), lines
+    b.close()
+    # the messages kept their UIDs under the new name
+    ok(a.select("Moved"))
+    assert uids(a) == [1]
+    a.logout()
