@@ -1141,3 +1141,21 @@ def test_selected_mailbox_renamed_elsewhere(mail):
     ok(a.select("Moved"))
     assert uids(a) == [1]
     a.logout()
+
+
+def test_charsets_inside_the_sandbox(mail):
+    # iconv loads its charset modules on first use, after the session is
+    # confined to the Maildir: they must still be reachable
+    c = mail.login("alice")
+    ok(c.create("Koi"))
+    body = "Привет, мир".encode("koi8-r")
+    msg = (b"Subject: =?koi8-r?b?" + __import__("base64").b64encode(
+        "Привет".encode("koi8-r")) + b"?=\r\n"
+        b"Content-Type: text/plain; charset=koi8-r\r\n\r\n" + body + b"\r\n")
+    ok(c.append("Koi", None, None, msg))
+    ok(c.select("Koi"))
+    c.literal = "мир".encode()
+    assert ok(c.search("UTF-8", "BODY")) == [b"1"]
+    c.literal = "Привет".encode()
+    assert ok(c.search("UTF-8", "SUBJECT")) == [b"1"]
+    c.logout()
