@@ -180,7 +180,7 @@ run: deps
 FUZZ_SRCS := $(wildcard lib/*/*_fuzz.c */*_fuzz.c)
 FUZZ_BINS := $(patsubst %.c,build/fuzz/%,$(notdir $(FUZZ_SRCS)))
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
-	-fno-sanitize-recover=all -fno-omit-frame-pointer -DGANNET_FUZZING
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -DGANNET_FUZZING -MMD -MP
 FOBJ := build/fuzzobj
 fobjs = $(patsubst %.c,$(FOBJ)/%.o,$(1))
 FUZZ_LIBOBJS := $(call fobjs,$(MAIL_SRCS) $(PROTO_SRCS) $(UTIL_SRCS))
