@@ -28,6 +28,9 @@ static const struct {
 } gannet_cmds[] = {
     {"init", gannet_cmd_init, "create an instance"},
     {"conf", gannet_cmd_conf, "show or change gannet.conf parameters"},
+    {"domain-info", gannet_cmd_domain_info,
+        "show a domain's MX hosts and what their SMTP servers offer"},
+    {"route", gannet_cmd_route, "show where mail for addresses would go"},
     {"start", gannet_cmd_start, "start the mail system"},
     {"stop", gannet_cmd_stop, "stop the mail system"},
     {"reload", gannet_cmd_reload, "re-read the configuration"},

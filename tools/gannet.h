@@ -24,6 +24,8 @@ int gannet_run(char *const argv[]);
 
 int gannet_cmd_init(int argc, char **argv);
 int gannet_cmd_conf(int argc, char **argv);
+int gannet_cmd_domain_info(int argc, char **argv);
+int gannet_cmd_route(int argc, char **argv);
 int gannet_cmd_start(int argc, char **argv);
 int gannet_cmd_stop(int argc, char **argv);
 int gannet_cmd_reload(int argc, char **argv);

@@ -270,6 +270,7 @@ map_reopen(struct map *m, const struct map_file_id *now)
 		free(fresh.watch_path);
 		/* Do not retry until the file changes again. */
 		m->id = *now;
+		m->stale = true;
 		log_warn("map %s: changed, but the new version cannot be "
 		         "used, keeping the old one: %s",
 		    m->spec, buf_cstr(why));
@@ -277,6 +278,7 @@ map_reopen(struct map *m, const struct map_file_id *now)
 		return;
 	}
 	m->type->close(m);
+	m->stale = false;
 	m->priv = fresh.priv;
 	free(m->watch_path);
 	m->watch_path = fresh.watch_path;
@@ -585,6 +587,16 @@ maplist_get(
 			return rc;
 	}
 	return 0;
+}
+
+/* maplist_stale - a map of the list changed but could not be reopened */
+bool
+maplist_stale(const struct maplist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i].map && l->items[i].map->stale)
+			return true;
+	return false;
 }
 
 /* maplist_get_addr - each key form in every map, then the next form */

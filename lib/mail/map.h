@@ -98,6 +98,11 @@ int maplist_get(
  * then @domain in every map. An error stops the search (-1). */
 int maplist_get_addr(struct maplist *l, const char *addr, bool is_local,
     struct buf *out, struct buf *why);
+/* maplist_stale - true when a map of the list was rebuilt but the new file
+ * could not be read (it keeps answering from the old one): typically a
+ * secret map opened as root by a process that is no longer root, which
+ * should then exit so that a fresh one reads the new version */
+bool maplist_stale(const struct maplist *l);
 /* maplist_count - number of items */
 size_t maplist_count(const struct maplist *l);
 /* maplist_next - the next item of a list written as above, into item;

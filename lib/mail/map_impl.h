@@ -59,6 +59,7 @@ struct map {
 	char *watch_path;            /* file to watch, or NULL */
 	struct map_file_id id;       /* of watch_path when read */
 	int64_t next_check_ms;       /* next look at watch_path */
+	bool stale;                  /* changed, but could not be read again */
 	struct buf *key, *akey;      /* scratch for folded keys */
 	const char *mem;             /* map_open_mem: the text, during open */
 	size_t mem_len;

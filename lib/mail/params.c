@@ -10,6 +10,8 @@
 
 #include "mail/cfg.h"
 #include "mail/params.h"
+#include "mail/params_dns.h"
+#include "mail/params_smtp.h"
 #include "mail/params_master.h"
 #include "mail/params_accounts.h"
 #include "mail/params_map.h"
@@ -19,6 +21,8 @@
 /* Add each area's table here. */
 const struct cfg_param *const params_tables[] = {
     params_global,
+    params_dns,
+    params_smtp,
     params_master,
     params_accounts,
     params_map,

@@ -23,6 +23,7 @@
 #include "util/xalloc.h"
 
 #include "mail/tls.h"
+#include "mail/tls_impl.h"
 
 struct tls_ctx {
 	SSL_CTX *ssl_ctx;
@@ -339,30 +340,20 @@ tls_conn_free(struct tls_conn **cp)
 	*cp = NULL;
 }
 
-/* tls_start - handshake (either side) and hook the stream */
-static struct tls_conn *
-tls_start(struct tls_ctx *t, struct stream *s, const char *servername,
-    struct buf *why)
+/* tls_conn_handshake - handshake of a prepared SSL (either side), then
+ * hook the stream (see tls_impl.h) */
+struct tls_conn *
+tls_conn_handshake(SSL *ssl, bool is_server, struct stream *s, struct buf *why)
 {
 	struct tls_conn *c = xcalloc(1, sizeof(*c));
 	const SSL_CIPHER *cipher;
 
-	if (stream_pending(s) > 0)
-		stream_discard_input(s);
-	if ((c->ssl = SSL_new(t->ssl_ctx)) == NULL
-	    || SSL_set_fd(c->ssl, stream_fd(s)) != 1) {
-		tls_err(why, "SSL_new", "out of memory");
-		goto bad;
-	}
-	if (!t->is_server && servername && *servername) {
-		SSL_set_tlsext_host_name(c->ssl, servername);
-		SSL_set1_host(c->ssl, servername);
-	}
+	c->ssl = ssl;
 	for (;;) {
 		int r, e;
 
 		ERR_clear_error();
-		r = t->is_server ? SSL_accept(c->ssl) : SSL_connect(c->ssl);
+		r = is_server ? SSL_accept(c->ssl) : SSL_connect(c->ssl);
 		if (r == 1)
 			break;
 		e = SSL_get_error(c->ssl, r);
@@ -386,7 +377,7 @@ tls_start(struct tls_ctx *t, struct stream *s, const char *servername,
 	snprintf(c->cipher, sizeof(c->cipher), "%s",
 	    cipher ? SSL_CIPHER_get_name(cipher) : "unknown");
 	c->bits = cipher ? SSL_CIPHER_get_bits(cipher, &c->alg_bits) : 0;
-	if (!t->is_server) {
+	if (!is_server) {
 		X509 *peer = SSL_get1_peer_certificate(c->ssl);
 
 		c->verified =
@@ -398,6 +389,53 @@ tls_start(struct tls_ctx *t, struct stream *s, const char *servername,
 bad:
 	tls_conn_free(&c);
 	return NULL;
+}
+
+/* tls_start - a new SSL for the stream, handshake, hook */
+static struct tls_conn *
+tls_start(struct tls_ctx *t, struct stream *s, const char *servername,
+    struct buf *why)
+{
+	SSL *ssl;
+
+	if (stream_pending(s) > 0)
+		stream_discard_input(s);
+	if ((ssl = SSL_new(t->ssl_ctx)) == NULL
+	    || SSL_set_fd(ssl, stream_fd(s)) != 1) {
+		tls_err(why, "SSL_new", "out of memory");
+		SSL_free(ssl);
+		return NULL;
+	}
+	if (!t->is_server && servername && *servername) {
+		SSL_set_tlsext_host_name(ssl, servername);
+		SSL_set1_host(ssl, servername);
+	}
+	return tls_conn_handshake(ssl, t->is_server, s, why);
+}
+
+/* tls_ctx_adopt - wrap an SSL_CTX made elsewhere in tls*.c */
+struct tls_ctx *
+tls_ctx_adopt(SSL_CTX *ssl_ctx, bool is_server)
+{
+	struct tls_ctx *t = xcalloc(1, sizeof(*t));
+
+	t->ssl_ctx = ssl_ctx;
+	t->is_server = is_server;
+	return t;
+}
+
+/* tls_ctx_ssl - the SSL_CTX of a context */
+SSL_CTX *
+tls_ctx_ssl(const struct tls_ctx *t)
+{
+	return t->ssl_ctx;
+}
+
+/* tls_conn_ssl - the SSL of a connection */
+SSL *
+tls_conn_ssl(const struct tls_conn *c)
+{
+	return c->ssl;
 }
 
 /* tls_server_start - server handshake */
