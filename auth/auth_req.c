@@ -290,9 +290,15 @@ auth_login(struct ipc_msg *req, struct ipc_msg *reply)
 	        var_auth_default_realm, canon, why)
 	    == 0) {
 		r = accounts_user(auth_st.acc, buf_cstr(canon), &u, why);
-		if (r > 0)
-			r = accounts_password(
-			    auth_st.acc, u.address, hash, why);
+		/* The password map is asked for every login, so that a map
+		 * that cannot be read fails everyone alike, known or not. */
+		if (r >= 0
+		    && accounts_password(auth_st.acc,
+		           r > 0 ? u.address : buf_cstr(canon), hash, why)
+		        < 0)
+			r = -1;
+		if (r == 0)
+			buf_reset(hash);
 		if (r < 0) {
 			log_warn("login: user=<%s> service=%s client=%s: %s",
 			    buf_cstr(shown), buf_cstr(service),
@@ -394,16 +400,32 @@ auth_banned(struct ipc_msg *req, struct ipc_msg *reply)
 	buf_free(&client);
 }
 
+/* A ban list reply stays well within IPC_ATTR_MAX and IPC_MSG_MAX; the
+ * rest is counted. */
+#define AUTH_LIST_MAX 5000
+
+struct auth_list {
+	struct ipc_msg *reply;
+	long n, more;
+};
+
 /* auth_list_one - one ban into the reply */
 static int
 auth_list_one(const char *client, time_t until, long failures,
     const char *login, void *ctx)
 {
-	struct buf *line = buf_new(64);
+	struct auth_list *ls = ctx;
+	struct buf *line;
 
+	if (ls->n >= AUTH_LIST_MAX) {
+		ls->more++;
+		return 0;
+	}
+	line = buf_new(64);
 	buf_printf(
 	    line, "%s %lld %ld %s", client, (long long)until, failures, login);
-	ipc_put_str(ctx, "ban", buf_cstr(line));
+	ipc_put_str(ls->reply, "ban", buf_cstr(line));
+	ls->n++;
 	buf_free(&line);
 	return 0;
 }
@@ -431,12 +453,16 @@ auth_request(struct ipc_msg *req, struct ipc_msg *reply, uid_t peer_uid)
 	} else if (strcmp(type, "banned") == 0) {
 		auth_banned(req, reply);
 	} else if (strcmp(type, "ban-list") == 0) {
+		struct auth_list ls = {.reply = reply};
+
 		if (!auth_admin_ok(peer_uid, reply))
 			return;
 		auth_bans_expire();
 		ipc_begin(reply, "ban-list-reply");
 		if (ipc_end(req) == 0)
-			ban_walk(auth_st.bans, auth_list_one, reply);
+			ban_walk(auth_st.bans, auth_list_one, &ls);
+		if (ls.more > 0)
+			ipc_put_long(reply, "more", ls.more);
 	} else if (strcmp(type, "ban-del") == 0) {
 		struct buf *client = buf_new(64);
 		bool deleted;

@@ -240,6 +240,8 @@ gacct_begin(struct gacct_edit *e)
 		log_fatal("open %s: %m", buf_cstr(path));
 	if (file_lock(e->lockfd, true) < 0)
 		log_fatal("lock %s: %m", buf_cstr(path));
+	/* An instance made before the account maps existed gets them. */
+	gacct_create_maps();
 	for (int m = 0; m < GACCT_NMAPS; m++) {
 		gacct_spec_split((enum gacct_map)m, &e->f[m]);
 		gacct_read(&e->f[m]);
@@ -771,8 +773,12 @@ gacct_create_maps(void)
 			    || fsync(fd) < 0 || close(fd) < 0)
 				log_fatal("write %s: %m", f.path);
 		}
-		if (f.buildable)
-			gacct_build(&f);
+		if (f.buildable) {
+			buf_reset(dir);
+			buf_printf(dir, "%s.db", f.path);
+			if (!file_exists(buf_cstr(dir)))
+				gacct_build(&f);
+		}
 		free(f.spec);
 		free(f.path);
 	}

@@ -110,8 +110,8 @@ void gacct_hash_password(const char *password, struct buf *out);
 void gacct_make_maildir(const char *maildir_rel);
 
 /* gacct_create_maps - create the account maps that do not exist yet
- * (text with a header comment, and the .db), the password hashes in a
- * directory for root and auth_owner's group only */
+ * (text with a header comment), build those without a .db, the password
+ * hashes in a directory for root and auth_owner's group only */
 void gacct_create_maps(void);
 
 /* gacct_init_step - the step of `gannet init`: the empty account maps,

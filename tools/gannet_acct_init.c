@@ -96,13 +96,12 @@ acct_init_state(uid_t auth_uid, gid_t auth_gid)
 		    || chmod(buf_cstr(dir), 0700) < 0)
 			log_fatal("init: %s: %m", buf_cstr(dir));
 		/* data_directory is mail_owner's (0700); the auth service,
-		 * another user, must pass through it to reach its own: the
-		 * directory's group becomes the auth service's, with r-x,
-		 * and others still get nothing. */
+		 * another user, must pass through it to reach its own: others
+		 * may traverse it (0711, as gannet check expects), not list
+		 * it, and every database in it has its own mode. */
 		if (strcmp(var_data_dir, buf_cstr(dir)) != 0
-		    && (chown(var_data_dir, (uid_t)-1, auth_gid) < 0
-		        || chmod(var_data_dir, 0750) < 0))
-			log_fatal("init: %s: %m", var_data_dir);
+		    && chmod(var_data_dir, 0711) < 0)
+			log_fatal("init: chmod %s: %m", var_data_dir);
 	}
 	buf_free(&dir);
 	buf_free(&why);

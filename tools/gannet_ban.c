@@ -92,6 +92,12 @@ gban_list(void)
 				    w.v[0], (time_t)until, failures, w.v[3]);
 			strv_free(&w);
 		}
+		if (ipc_next_is(a, "more")) {
+			long more;
+
+			if (ipc_get_long(a, "more", 0, LONG_MAX, &more) == 0)
+				printf("... and %ld more\n", more);
+		}
 	} else {
 		struct bdb *db;
 

@@ -86,8 +86,12 @@ spec(const char *name, const char *text)
 	struct buf *b = buf_new(64);
 	const char *path = t_write_file(name, text);
 
+	char *s;
+
 	buf_printf(b, "texthash:%s", path);
-	return buf_steal(b);
+	s = buf_steal(b);
+	buf_free(&b);
+	return s;
 }
 
 /* targets_str - "m:addr:maildir r:addr f:addr/status" sorted as found */

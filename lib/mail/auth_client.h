@@ -32,7 +32,8 @@
  *   banned    client
  *     -> banned-reply  banned (0/1), until
  *   ban-list  (no attributes; root or the service's own user only)
- *     -> ban-list-reply  ban="ADDRESS UNTIL FAILURES LOGIN", repeated
+ *     -> ban-list-reply  ban="ADDRESS UNTIL FAILURES LOGIN", repeated (at
+ *                        most 5000), then more=N when there are more
  *   ban-del   client   (root or the service's own user only)
  *     -> ban-del-reply  deleted (0/1)
  *   anything else -> error  reason

@@ -353,6 +353,22 @@ def test_mistakes_get_clear_errors(hosted):
         "ann@example.com", "joe@example.com", "joe@example.org"]
 
 
+def test_a_malformed_entry_defers_and_says_where(hosted):
+    with open(hosted.path("maps", "users"), "a") as f:
+        f.write("bad@example.com active=yes qouta=10m\n")
+    hosted.gannet("map", "build", hosted.path("maps", "users"))
+    p = hosted.gannet("alias", "resolve", "bad@example.com", check=False)
+    assert p.returncode == 1
+    assert "451 4.3.0" in p.stdout
+    assert "users map hash:%s: bad@example.com: unknown field \"qouta\"" \
+        % hosted.path("maps", "users") in p.stdout
+    # The other entries still work, and the listing shows the problem.
+    assert "joe@example.com\tmailbox" in hosted.gannet(
+        "alias", "resolve", "joe@example.com").stdout
+    out = hosted.gannet("user", "list").stdout
+    assert "bad@example.com\tmalformed: unknown field \"qouta\"" in out
+
+
 def test_domain_limits(hosted):
     g = hosted.gannet
     g("domain", "add", "small.test", "--max-accounts", "2", "--max-size",
