@@ -237,7 +237,24 @@ imapd_mbox_sync(struct imapd *s, bool allow_expunge)
 	if (mb == NULL)
 		return;
 	if (mdx_sync(mb->x, !mb->readonly, false, s->why) < 0) {
+		if (!maildir_exists(mb->dir)) {
+			/* deleted or renamed by another session */
+			imapd_printf(s,
+			    "* BYE The selected mailbox was deleted "
+			    "or renamed\r\n");
+			s->logout = true;
+			return;
+		}
 		log_warn("%s: sync %s: %s", s->user, mb->dir, buf_cstr(s->why));
+		return;
+	}
+	if (mdx_uidvalidity(mb->x) != mb->uidvalidity) {
+		/* the index was lost and made again: our UIDs mean nothing
+		 * now, and only a new session can tell the client so */
+		imapd_printf(s,
+		    "* BYE The mailbox's UIDVALIDITY changed; "
+		    "please reconnect\r\n");
+		s->logout = true;
 		return;
 	}
 	nidx = mdx_count(mb->x);
@@ -564,7 +581,17 @@ imapd_mbox_load(struct imapd *s, size_t i, bool full)
 	mime_free(&mb->cache_mime);
 	buf_reset(mb->cache);
 	imapd_mbox_path(s, i, path);
-	if (buf_len(path) == 0 || (fd = open(buf_cstr(path), O_RDONLY)) < 0) {
+	fd = buf_len(path) ? open(buf_cstr(path), O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0 && (buf_len(path) == 0 || errno == ENOENT)) {
+		/* renamed by another session or tool since our last look (a
+		 * flag change): look again, then try the new name */
+		if (mdx_sync(mb->x, false, true, s->why) == 0) {
+			imapd_mbox_path(s, i, path);
+			if (buf_len(path))
+				fd = open(buf_cstr(path), O_RDONLY | O_CLOEXEC);
+		}
+	}
+	if (fd < 0) {
 		buf_free(&path);
 		return -1;
 	}

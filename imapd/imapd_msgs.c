@@ -314,6 +314,14 @@ imapd_cmd_copy(struct imapd *s, bool move)
 		    ? m->keywords
 		    : map_keywords(s, m->keywords, buf_cstr(dir), &dkw);
 		r = maildir_copy(buf_cstr(src), buf_cstr(dir), &cm, fn, s->why);
+		if (r < 0 && errno == ENOENT
+		    && mdx_sync(mb->x, false, true, s->why) == 0) {
+			/* renamed meanwhile (a flag change elsewhere) */
+			imapd_mbox_path(s, pos[k], src);
+			if (buf_len(src))
+				r = maildir_copy(buf_cstr(src), buf_cstr(dir),
+				    &cm, fn, s->why);
+		}
 		if (r == MAILDIR_OVERQUOTA) {
 			imapd_tagged(s, "NO", "[OVERQUOTA] Quota exceeded");
 			goto out;

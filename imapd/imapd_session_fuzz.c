@@ -32,6 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fuzz_root[256];
+static char fuzz_tmp[256];
 static unsigned long fuzz_runs;
 
 static const char *const fuzz_msgs[] = {
@@ -74,6 +75,13 @@ quiet(enum log_level lvl, const char *msg, void *ctx)
 	return lvl < LOG_LVL_PANIC;
 }
 
+/* fuzz_cleanup - remove the scratch directory at exit */
+static void
+fuzz_cleanup(void)
+{
+	(void)nftw(fuzz_tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -87,6 +95,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		log_fatal("fuzz: configuration: %s", buf_cstr(why));
 	if (mkdtemp(tmpl) == NULL)
 		log_fatal("fuzz: mkdtemp: %m");
+	snprintf(fuzz_tmp, sizeof(fuzz_tmp), "%s", tmpl);
+	atexit(fuzz_cleanup);
 	snprintf(fuzz_root, sizeof(fuzz_root), "%s/mail", tmpl);
 	fuzz_maildir();
 	buf_free(&why);

@@ -1379,6 +1379,18 @@ append_args(struct parser *ps, struct imap_cmd *c)
 			return fail(ps, "bad date-time");
 		c->has_date = true;
 	}
+	if (accept_word(ps, "UTF8")) {
+		/* RFC 6855 (UTF8=ACCEPT): UTF8 (literal8) */
+		if (!sp(ps) || !expect(ps, "(~{"))
+			return false;
+		ps->p--;
+		c->binary = true;
+		if (!literal(ps, &c->message) || !expect(ps, ")"))
+			return false;
+		if (accept(ps, " "))
+			return fail(ps, "MULTIAPPEND is not supported");
+		return eol(ps);
+	}
 	if (peek(ps) == '~' && ps->p + 1 < ps->end && ps->p[1] == '{') {
 		/* literal8 (RFC 3516): the message may hold NUL bytes */
 		c->binary = true;

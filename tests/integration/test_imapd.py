@@ -1125,3 +1125,37 @@ def test_imap4rev2_binary_and_searchres(mail):
     lines, t = r.cmd("SEARCH ALL")
     assert lines == ['* ESEARCH (TAG "%s") ALL 1\r\n' % t.split()[0]]
     r.close()
+
+
+def test_selected_mailbox_renamed_elsewhere(mail):
+    a = mail.login("alice")
+    ok(a.create("Moving"))
+    ok(a.append("Moving", None, None, b"Subject: m\r\n\r\nx\r\n"))
+    b = Raw(mail.port).login()
+    b.cmd("SELECT Moving")
+    ok(a.rename("Moving", "Moved"))
+    lines, t = b.cmd("NOOP")
+    assert lines and lines[0].startswith("* BYE"), lines
+    b.close()
+    # the messages kept their UIDs under the new name
+    ok(a.select("Moved"))
+    assert uids(a) == [1]
+    a.logout()
+
+
+def test_charsets_inside_the_sandbox(mail):
+    # iconv loads its charset modules on first use, after the session is
+    # confined to the Maildir: they must still be reachable
+    c = mail.login("alice")
+    ok(c.create("Koi"))
+    body = "Привет, мир".encode("koi8-r")
+    msg = (b"Subject: =?koi8-r?b?" + __import__("base64").b64encode(
+        "Привет".encode("koi8-r")) + b"?=\r\n"
+        b"Content-Type: text/plain; charset=koi8-r\r\n\r\n" + body + b"\r\n")
+    ok(c.append("Koi", None, None, msg))
+    ok(c.select("Koi"))
+    c.literal = "мир".encode()
+    assert ok(c.search("UTF-8", "BODY")) == [b"1"]
+    c.literal = "Привет".encode()
+    assert ok(c.search("UTF-8", "SUBJECT")) == [b"1"]
+    c.logout()
