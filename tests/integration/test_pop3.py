@@ -661,7 +661,6 @@ def test_idle_timeout(pop):
     # than an idle one: the whole line must come within pop3d_timeout.
     r = Raw(pop.port("pop3"))
     r.line()
-    t0 = time.time()
     r.s.settimeout(1)
     try:
         for b in b"CAPA CAPA CAPA CAPA CAPA CAPA\r\n":
@@ -670,8 +669,8 @@ def test_idle_timeout(pop):
     except OSError:
         pass
     r.s.settimeout(10)
+    # Had the drip been allowed to finish, the reply would be CAPA's.
     assert r.line() == b"-ERR Disconnected for inactivity\r\n"
-    assert time.time() - t0 < 6
     r.close()
 
 
