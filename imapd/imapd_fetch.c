@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+#include "proto/imap_acl.h"
 #include "proto/imap_cmd.h"
 #include "proto/imap_fmt.h"
 #include "proto/mime.h"
@@ -339,7 +340,8 @@ imapd_cmd_fetch(struct imapd *s)
 	if (f->has_changedsince)
 		s->condstore = true;
 	for (size_t k = 0; k < f->n; k++) {
-		want_seen |= sets_seen(&f->v[k]) && !mb->readonly;
+		want_seen |= sets_seen(&f->v[k]) && !mb->readonly
+		    && (mb->rights & IMAP_ACL_SEEN);
 		has_uid |= f->v[k].item == IMAP_FETCH_UID;
 		has_flags |= f->v[k].item == IMAP_FETCH_FLAGS;
 		has_modseq |= f->v[k].item == IMAP_FETCH_MODSEQ;
@@ -438,7 +440,8 @@ imapd_cmd_store(struct imapd *s)
 	size_t *pos = NULL, npos = 0;
 	uint32_t fl = 0, kw = 0, *modified = NULL;
 	size_t nmod = 0;
-	bool began = false;
+	bool began = false, kw_ok;
+	uint32_t mask;
 
 	if (imapd_mbox_resolve(s, &c->seq, c->uid, &pos, &npos) < 0) {
 		imapd_tagged(s, "BAD", "Invalid message sequence number");
@@ -448,7 +451,12 @@ imapd_cmd_store(struct imapd *s)
 		imapd_tagged(s, "NO", "Mailbox is read-only");
 		goto out;
 	}
-	for (size_t k = 0; k < st->nflags; k++)
+	/* RFC 4314 4: a flag this user may not change is left as it is
+	 * (the FETCH responses show what was kept), not refused */
+	mask = imapd_mbox_store_mask(mb, &kw_ok);
+	for (size_t k = 0; k < st->nflags; k++) {
+		if (!kw_ok && st->flags[k][0] != '\\')
+			continue;
 		if (imapd_mbox_flag_parse(s, st->flags[k], true, &fl, &kw)
 		    < 0) {
 			if (st->flags[k][0] == '\\')
@@ -459,6 +467,7 @@ imapd_cmd_store(struct imapd *s)
 				    "[LIMIT] No room for more keywords");
 			goto out;
 		}
+	}
 	if (st->has_unchangedsince)
 		s->condstore = true;
 	modified = xcalloc(npos + 1, sizeof(*modified));
@@ -496,6 +505,9 @@ imapd_cmd_store(struct imapd *s)
 			nk &= ~kw;
 			break;
 		}
+		nf = (nf & mask) | (m->flags & ~mask);
+		if (!kw_ok)
+			nk = m->keywords;
 		rc = mdx_store(mb->x, m->uid, nf, nk, &ms, s->why);
 		if (rc < 0) {
 			log_warn("%s: store %s uid %u: %s", s->user, mb->dir,

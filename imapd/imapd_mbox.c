@@ -22,6 +22,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+#include "proto/imap_acl.h"
 #include "proto/mime.h"
 
 #include "mail/maildir.h"
@@ -96,7 +97,9 @@ imapd_mbox_open(struct imapd *s, const char *name, bool readonly,
 	mb->readonly = readonly;
 	mb->name = xstrdup(name);
 	mb->cache = buf_new(4096);
-	if (maildir_folder_dir(s->root, name, dir, why) < 0
+	mb->is_public = imapd_is_public(name);
+	mb->rights = imapd_rights(s, name);
+	if (imapd_folder_dir(s, name, dir, why) < 0
 	    || !maildir_exists(buf_cstr(dir))) {
 		buf_reset(why);
 		buf_cats(why, "[NONEXISTENT] Mailbox does not exist");
@@ -359,24 +362,65 @@ imapd_mbox_flags_out(
 		buf_printf(out, "%s\\Recent", buf_len(out) > start ? " " : "");
 }
 
-/* imapd_mbox_flags_list - FLAGS or PERMANENTFLAGS */
+/* imapd_mbox_store_mask - the flags this user may change here (RFC 4314
+ * 4: "s" for \Seen, "t" for \Deleted, "w" for the others and keywords) */
+uint32_t
+imapd_mbox_store_mask(const struct imapd_mbox *mb, bool *keywords_out)
+{
+	uint32_t m = 0;
+
+	if (mb->rights & IMAP_ACL_SEEN)
+		m |= MAILDIR_F_SEEN;
+	if (mb->rights & IMAP_ACL_DELMSG)
+		m |= MAILDIR_F_TRASHED;
+	if (mb->rights & IMAP_ACL_WRITE)
+		m |= MAILDIR_F_REPLIED | MAILDIR_F_FLAGGED | MAILDIR_F_DRAFT
+		    | MAILDIR_F_PASSED;
+	if (keywords_out)
+		*keywords_out = (mb->rights & IMAP_ACL_WRITE) != 0;
+	return m;
+}
+
+/* imapd_mbox_flags_list - FLAGS or PERMANENTFLAGS (only what this user
+ * may change, on a mailbox opened read-write) */
 void
 imapd_mbox_flags_list(struct imapd *s, bool permanent, struct buf *out)
 {
-	bool room = false;
+	bool room = false, kws = true;
+	uint32_t mask = MAILDIR_F_REPLIED | MAILDIR_F_FLAGGED
+	    | MAILDIR_F_TRASHED | MAILDIR_F_SEEN | MAILDIR_F_DRAFT
+	    | MAILDIR_F_PASSED;
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} order[] = {
+	    {"\\Answered", MAILDIR_F_REPLIED},
+	    {"\\Flagged", MAILDIR_F_FLAGGED},
+	    {"\\Deleted", MAILDIR_F_TRASHED},
+	    {"\\Seen", MAILDIR_F_SEEN},
+	    {"\\Draft", MAILDIR_F_DRAFT},
+	    {"$Forwarded", MAILDIR_F_PASSED},
+	};
+	size_t start;
 
+	if (permanent && !s->sel->readonly)
+		mask = imapd_mbox_store_mask(s->sel, &kws);
 	buf_cats(out, permanent ? "* OK [PERMANENTFLAGS (" : "* FLAGS (");
-	buf_cats(out,
-	    "\\Answered \\Flagged \\Deleted \\Seen \\Draft "
-	    "$Forwarded");
-	for (int k = 0; k < MAILDIR_KEYWORDS; k++) {
+	start = buf_len(out);
+	for (size_t i = 0; i < NELEM(order); i++)
+		if (mask & order[i].bit)
+			buf_printf(out, "%s%s", buf_len(out) > start ? " " : "",
+			    order[i].name);
+	for (int k = 0; k < MAILDIR_KEYWORDS && kws; k++) {
 		if (s->sel->kw.name[k])
-			buf_printf(out, " %s", s->sel->kw.name[k]);
+			buf_printf(out, "%s%s", buf_len(out) > start ? " " : "",
+			    s->sel->kw.name[k]);
 		else
 			room = true;
 	}
 	if (permanent)
-		buf_printf(out, "%s)] %s\r\n", room ? " \\*" : "",
+		buf_printf(out, "%s)] %s\r\n",
+		    room ? (buf_len(out) > start ? " \\*" : "\\*") : "",
 		    s->sel->readonly ? "No permanent flags permitted"
 		                     : "Flags permitted");
 	else
