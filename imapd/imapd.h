@@ -20,6 +20,7 @@
 #include "proto/imap_cmd.h"
 
 #include "mail/maildir.h"
+#include "mail/mbox_acl.h"
 
 struct buf;
 struct stream;
@@ -28,7 +29,7 @@ struct mime_part;
 struct tls_ctx;
 
 #define IMAPD_DELIM '.' /* the hierarchy delimiter (Maildir++'s) */
-#define IMAPD_PUBLIC "Public" /* the public namespace: "Public." names */
+#define IMAPD_PUBLIC MBOX_PUBLIC_NAME /* the public namespace: "Public." */
 
 /* ------------------------------------------------------------------ */
 /* Reading commands (imapd_read.c) */

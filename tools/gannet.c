@@ -43,6 +43,7 @@ static const struct {
     {"list", gannet_cmd_list, "distribution lists"},
     {"ban", gannet_cmd_ban, "client addresses banned after failed logins"},
     {"queue", gannet_cmd_queue, "show queue files"},
+    {"public", gannet_cmd_public, "public IMAP folders and their ACLs"},
 };
 
 /* gannet_usage - the command list */

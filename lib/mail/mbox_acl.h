@@ -20,6 +20,10 @@
 
 struct buf;
 
+/* IMAP's name of the public tree: its folders are "Public.<folder>" */
+#define MBOX_PUBLIC_NAME   "Public"
+#define MBOX_PUBLIC_PREFIX "Public."
+
 #define MBOX_ACL_FILE     "gannet-acl"
 #define MBOX_ACL_FILE_MAX (1 << 20) /* bytes in one ACL file */
 
