@@ -28,7 +28,7 @@ struct mdx;
 struct mime_part;
 struct tls_ctx;
 
-#define IMAPD_DELIM '.' /* the hierarchy delimiter (Maildir++'s) */
+#define IMAPD_DELIM  '.' /* the hierarchy delimiter (Maildir++'s) */
 #define IMAPD_PUBLIC MBOX_PUBLIC_NAME /* the public namespace: "Public." */
 
 /* ------------------------------------------------------------------ */
@@ -109,9 +109,9 @@ struct imapd_mbox {
 struct imapd {
 	struct imapd_reader rd;
 	struct stream *in, *out;
-	char *client; /* client address, for logs */
-	char *user;   /* the account */
-	char *root;   /* its Maildir */
+	char *client;  /* client address, for logs */
+	char *user;    /* the account */
+	char *root;    /* its Maildir */
 	char *pubroot; /* the public folders' Maildir++ root, or NULL */
 	struct maildir_quota quota;
 	bool condstore; /* CONDSTORE enabled (ENABLE, or a use of it) */

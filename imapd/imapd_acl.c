@@ -206,8 +206,7 @@ void
 imapd_cmd_acl(struct imapd *s)
 {
 	struct imap_cmd *c = &s->cmd;
-	struct buf *name = buf_new(64), *dir = buf_new(256),
-	           *r = buf_new(32);
+	struct buf *name = buf_new(64), *dir = buf_new(256), *r = buf_new(32);
 	bool pub;
 	unsigned rights;
 
@@ -219,9 +218,9 @@ imapd_cmd_acl(struct imapd *s)
 	rights = imapd_rights(s, buf_cstr(name));
 	if (imapd_folder_dir(s, buf_cstr(name), dir, NULL) < 0
 	    || !maildir_exists(buf_cstr(dir))
-	    || !(rights & (IMAP_ACL_LOOKUP | IMAP_ACL_READ | IMAP_ACL_INSERT
-	                      | IMAP_ACL_CREATE | IMAP_ACL_DELMBOX
-	                      | IMAP_ACL_ADMIN))) {
+	    || !(rights
+	        & (IMAP_ACL_LOOKUP | IMAP_ACL_READ | IMAP_ACL_INSERT
+	            | IMAP_ACL_CREATE | IMAP_ACL_DELMBOX | IMAP_ACL_ADMIN))) {
 		imapd_tagged(s, "NO", "[NONEXISTENT] Mailbox does not exist");
 		goto out;
 	}
@@ -246,8 +245,8 @@ imapd_cmd_acl(struct imapd *s)
 		if (pub) {
 			struct imap_acl acl = {0};
 
-			if (mbox_acl_public(s->pubroot, public_sub(buf_cstr(name)),
-			        &acl, NULL, s->why)
+			if (mbox_acl_public(s->pubroot,
+			        public_sub(buf_cstr(name)), &acl, NULL, s->why)
 			    < 0)
 				log_warn("%s: %s", s->user, buf_cstr(s->why));
 			acl_out(s, buf_cstr(name), &acl);

@@ -264,8 +264,8 @@ tree_build(struct imapd *s, struct tree *t)
 			log_warn("%s: %s", s->user, buf_cstr(s->why));
 		for (size_t i = 0; i < names.n; i++) {
 			buf_reset(full);
-			buf_printf(full, IMAPD_PUBLIC "%c%s", IMAPD_DELIM,
-			    names.v[i]);
+			buf_printf(
+			    full, IMAPD_PUBLIC "%c%s", IMAPD_DELIM, names.v[i]);
 			if (imapd_rights(s, buf_cstr(full)) & IMAP_ACL_LOOKUP)
 				tree_add(t, buf_cstr(full), true, false);
 		}

@@ -363,7 +363,7 @@ imapd_cmd_copy(struct imapd *s, bool move)
 			continue;
 		cm.flags = m->flags & mask;
 		cm.keywords = !(rights & IMAP_ACL_WRITE) ? 0
-		    : same ? m->keywords
+		    : same                               ? m->keywords
 		           : map_keywords(s, m->keywords, buf_cstr(dir), &dkw);
 		r = maildir_copy(buf_cstr(src), buf_cstr(dir), &cm, fn, s->why);
 		if (r < 0 && errno == ENOENT

@@ -316,8 +316,8 @@ gannet_cmd_init(int argc, char **argv)
 	init_mkdir(var_mail_base, vmail_uid, vmail_gid, 0700);
 	/* the public IMAP folders' root (imapd makes its cur/ new/ tmp/) */
 	if (*var_imapd_public_folder_base)
-		init_mkdir(var_imapd_public_folder_base, vmail_uid, vmail_gid,
-		    0700);
+		init_mkdir(
+		    var_imapd_public_folder_base, vmail_uid, vmail_gid, 0700);
 	if (*var_maillog_file) {
 		int fd;
 

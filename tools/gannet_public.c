@@ -58,8 +58,8 @@ public_become_vmail(void)
 	if (getuid() != 0)
 		return;
 	if ((pw = getpwnam(var_vmail_owner)) == NULL)
-		log_fatal("public: vmail_owner %s does not exist",
-		    var_vmail_owner);
+		log_fatal(
+		    "public: vmail_owner %s does not exist", var_vmail_owner);
 	if (setgroups(1, &pw->pw_gid) < 0
 	    || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0
 	    || setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
@@ -94,8 +94,8 @@ public_name(const char *cmd, const char *arg, bool root_ok, struct buf *out)
 	buf_reset(out);
 	if (strcmp(arg, MBOX_PUBLIC_NAME) == 0) {
 		if (!root_ok)
-			log_fatal("%s: %s is the namespace, not a folder", cmd,
-			    arg);
+			log_fatal(
+			    "%s: %s is the namespace, not a folder", cmd, arg);
 		buf_free(&why);
 		return;
 	}
@@ -105,8 +105,8 @@ public_name(const char *cmd, const char *arg, bool root_ok, struct buf *out)
 	if (imap_utf7_encode(arg, strlen(arg), out) < 0)
 		log_fatal("%s: folder name is not valid UTF-8", cmd);
 	if (!maildir_folder_valid(buf_cstr(out), why))
-		log_fatal("%s: bad folder name \"%s\": %s", cmd, arg,
-		    buf_cstr(why));
+		log_fatal(
+		    "%s: bad folder name \"%s\": %s", cmd, arg, buf_cstr(why));
 	buf_free(&why);
 }
 
@@ -163,8 +163,7 @@ public_show(const char *base, const char *name)
 /* public_set - change one entry of a folder's own ACL (it starts as a
  * copy of the inherited one) */
 static void
-public_set(const char *base, const char *name, const char *id,
-    const char *mod)
+public_set(const char *base, const char *name, const char *id, const char *mod)
 {
 	struct imap_acl acl = {0};
 	struct buf *why = buf_new(64), *dir = buf_new(256);
@@ -177,11 +176,10 @@ public_set(const char *base, const char *name, const char *id,
 	if (mbox_acl_public(base, name, &acl, NULL, why) < 0)
 		log_fatal("public acl: %s", buf_cstr(why));
 	if (!imap_acl_id_valid(id, why))
-		log_fatal("public acl: bad identifier \"%s\": %s", id,
-		    buf_cstr(why));
+		log_fatal(
+		    "public acl: bad identifier \"%s\": %s", id, buf_cstr(why));
 	e = imap_acl_find(&acl, id);
-	if (mod
-	    && imap_rights_modify(mod, e ? e->rights : 0, &r, why) < 0)
+	if (mod && imap_rights_modify(mod, e ? e->rights : 0, &r, why) < 0)
 		log_fatal("public acl: bad rights \"%s\": %s (rights are "
 		          "letters of %s)",
 		    mod, buf_cstr(why), IMAP_ACL_RIGHTS);
@@ -209,8 +207,7 @@ public_add(const char *base, const char *name, int argc, char **argv)
 	}
 	for (int i = 3; i + 1 < argc; i += 2)
 		public_set(base, name, argv[i], argv[i + 1]);
-	printf("gannet: public folder %s%s added\n", MBOX_PUBLIC_PREFIX,
-	    name);
+	printf("gannet: public folder %s%s added\n", MBOX_PUBLIC_PREFIX, name);
 	public_show(base, name);
 	buf_free(&why);
 }
@@ -258,8 +255,7 @@ gannet_cmd_public(int argc, char **argv)
 			log_fatal("public del: %s", buf_cstr(why));
 		printf("gannet: public folder %s%s deleted\n",
 		    MBOX_PUBLIC_PREFIX, buf_cstr(name));
-	} else if (strcmp(sub, "acl") == 0
-	    && (argc == 3 || argc == 5)) {
+	} else if (strcmp(sub, "acl") == 0 && (argc == 3 || argc == 5)) {
 		public_name("public acl", argv[2], true, name);
 		base = public_base();
 		if (argc == 5 && strcmp(argv[3], "--delete") == 0)

@@ -53,8 +53,8 @@ imap_rights_parse(const char *s, unsigned *out, struct buf *why)
 			if (why != NULL) {
 				buf_reset(why);
 				if (*s > 0x20 && *s < 0x7f)
-					buf_printf(why, "Unknown right \"%c\"",
-					    *s);
+					buf_printf(
+					    why, "Unknown right \"%c\"", *s);
 				else
 					buf_cats(why, "Unknown right");
 			}
@@ -120,8 +120,9 @@ imap_acl_id_valid(const char *id, struct buf *why)
 		unsigned char c = (unsigned char)id[i];
 
 		if (c <= 0x20 || c == 0x7f) {
-			why_set(why, "Identifier holds a space or control "
-			             "character");
+			why_set(why,
+			    "Identifier holds a space or control "
+			    "character");
 			return false;
 		}
 	}
@@ -240,8 +241,7 @@ imap_acl_parse(
     const char *text, size_t len, struct imap_acl *out, struct buf *why)
 {
 	const char *p = text, *end = text + len;
-	struct buf *id = buf_new(64), *rights = buf_new(16),
-	           *w = buf_new(64);
+	struct buf *id = buf_new(64), *rights = buf_new(16), *w = buf_new(64);
 	unsigned lineno = 0;
 	int ret = -1;
 
@@ -275,8 +275,8 @@ imap_acl_parse(
 			goto bad;
 		if (imap_acl_find(out, buf_cstr(id)) != NULL) {
 			buf_reset(w);
-			buf_printf(w, "identifier %s listed twice",
-			    buf_cstr(id));
+			buf_printf(
+			    w, "identifier %s listed twice", buf_cstr(id));
 			goto bad;
 		}
 		if (imap_acl_set(out, buf_cstr(id), r, w) < 0)

@@ -15,20 +15,14 @@ static const struct {
 	int ret;
 	const char *out; /* imap_rights_out, compat */
 } rights_cases[] = {
-    {"", 0, ""},
-    {"lr", 0, "lr"},
-    {"rl", 0, "lr"},
-    {"lrswipkxtea", 0, "lrswipkxteacd"},
-    {"aetxkpiwsrl", 0, "lrswipkxteacd"},
-    {"llll", 0, "l"},
-    {"c", 0, "kc"},  /* c is k (RFC 4314 2.1.1) */
-    {"d", 0, "xted"}, /* d is x t e */
-    {"t", 0, "td"},
-    {"lrq", -1, NULL}, /* unknown right */
-    {"lr ", -1, NULL},
-    {"0", -1, NULL}, /* implementation rights: none here */
-    {"L", -1, NULL}, /* case matters */
-    {"+l", -1, NULL}, /* +/- only in mod-rights */
+    {"", 0, ""}, {"lr", 0, "lr"}, {"rl", 0, "lr"},
+    {"lrswipkxtea", 0, "lrswipkxteacd"}, {"aetxkpiwsrl", 0, "lrswipkxteacd"},
+    {"llll", 0, "l"}, {"c", 0, "kc"},   /* c is k (RFC 4314 2.1.1) */
+    {"d", 0, "xted"},                   /* d is x t e */
+    {"t", 0, "td"}, {"lrq", -1, NULL},  /* unknown right */
+    {"lr ", -1, NULL}, {"0", -1, NULL}, /* implementation rights: none here */
+    {"L", -1, NULL},                    /* case matters */
+    {"+l", -1, NULL},                   /* +/- only in mod-rights */
 };
 
 static const struct {
@@ -88,8 +82,8 @@ main(void)
 	t_begin("mod-rights");
 	for (size_t i = 0; i < NELEM(modify_cases); i++) {
 		r = 0;
-		T_INTEQ(imap_rights_modify(modify_cases[i].mod,
-		            modify_cases[i].old, &r, why),
+		T_INTEQ(imap_rights_modify(
+		            modify_cases[i].mod, modify_cases[i].old, &r, why),
 		    modify_cases[i].ret);
 		if (modify_cases[i].ret < 0)
 			continue;
@@ -119,9 +113,10 @@ main(void)
 	T_INTEQ(acl.n, 3); /* dave has no rights: no entry */
 	buf_reset(b);
 	imap_acl_format(&acl, b);
-	T_STREQ(buf_cstr(b), "anyone lr\n"
-	                     "alice@example.test lrswipkxtea\n"
-	                     "-carol@example.test l\n");
+	T_STREQ(buf_cstr(b),
+	    "anyone lr\n"
+	    "alice@example.test lrswipkxtea\n"
+	    "-carol@example.test l\n");
 	T_INTEQ(imap_acl_parse(buf_cstr(b), buf_len(b), &copy, why), 0);
 	T_INTEQ(copy.n, 3);
 
@@ -160,7 +155,8 @@ main(void)
 	for (int i = 0; i < IMAP_ACL_ENTRIES_MAX; i++) {
 		buf_reset(b);
 		buf_printf(b, "u%d", i);
-		T_INTEQ(imap_acl_set(&copy, buf_cstr(b), IMAP_ACL_READ, why), 0);
+		T_INTEQ(
+		    imap_acl_set(&copy, buf_cstr(b), IMAP_ACL_READ, why), 0);
 	}
 	T_INTEQ(imap_acl_set(&copy, "one-more", IMAP_ACL_READ, why), -1);
 

@@ -385,7 +385,7 @@ static const struct {
     {"a setacl inbox \"-anyone\" \"\"\r\n",
         "a SETACL mb=INBOX id=-anyone rights="},
     {"a SETACL x anyone lrcd\r\n", "a SETACL mb=x id=anyone rights=lrcd"},
-    {"a SETACL x anyone lrz\r\n", NULL},  /* unknown right: BAD */
+    {"a SETACL x anyone lrz\r\n", NULL}, /* unknown right: BAD */
     {"a SETACL x anyone +-l\r\n", NULL},
     {"a SETACL x \"a b\" lr\r\n", NULL}, /* not an identifier */
     {"a SETACL x \"\" lr\r\n", NULL},
