@@ -269,7 +269,7 @@ imapd_cmd_acl(struct imapd *s)
 		buf_catc(s->r, ' ');
 		imap_fmt_astring(s->r, c->acl_id, s->utf8);
 		if (pub)
-			buf_cats(s->r, " \"\" l r s w i p k x t e a");
+			buf_cats(s->r, " \"\" l r s w i p k x t e a c d");
 		else if (strcasecmp(c->acl_id, s->user) == 0)
 			buf_cats(s->r, " " IMAP_ACL_RIGHTS);
 		else

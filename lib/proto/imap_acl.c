@@ -14,8 +14,11 @@
 
 #include "proto/imap_acl.h"
 
-/* The "delete" rights that RFC 2086's "d" stands for (RFC 4314 2.1.1). */
-#define IMAP_ACL_D (IMAP_ACL_DELMBOX | IMAP_ACL_DELMSG | IMAP_ACL_EXPUNGE)
+/* What RFC 2086's "c" (create) and "d" (delete) became in RFC 4314
+ * (2.1.1): "c" the mailbox rights k and x, "d" the message rights t and
+ * e. (Dovecot maps them the same way.) */
+#define IMAP_ACL_C (IMAP_ACL_CREATE | IMAP_ACL_DELMBOX)
+#define IMAP_ACL_D (IMAP_ACL_DELMSG | IMAP_ACL_EXPUNGE)
 
 /* why_set - a reason, when the caller wants one */
 static void
@@ -32,7 +35,7 @@ right_bit(int c)
 	const char *p;
 
 	if (c == 'c')
-		return IMAP_ACL_CREATE;
+		return IMAP_ACL_C;
 	if (c == 'd')
 		return IMAP_ACL_D;
 	if (c == 0 || (p = strchr(IMAP_ACL_RIGHTS, c)) == NULL)
@@ -92,7 +95,7 @@ imap_rights_out(unsigned rights, bool compat, struct buf *out)
 	for (size_t i = 0; IMAP_ACL_RIGHTS[i]; i++)
 		if (rights & (1u << i))
 			buf_catc(out, IMAP_ACL_RIGHTS[i]);
-	if (compat && (rights & IMAP_ACL_CREATE))
+	if (compat && (rights & IMAP_ACL_C))
 		buf_catc(out, 'c');
 	if (compat && (rights & IMAP_ACL_D))
 		buf_catc(out, 'd');

@@ -6,8 +6,8 @@
  * Pure: no I/O, so that the parser of what clients send (SETACL's rights
  * and identifiers) and of what is on disk can be fuzzed and unit-tested.
  * Rights are a bit set of the eleven standard rights "lrswipkxtea"; the
- * obsolete RFC 2086 rights "c" and "d" are accepted on input (c = k,
- * d = x t e, RFC 4314 2.1.1) and added on output for old clients.
+ * obsolete RFC 2086 rights "c" and "d" are accepted on input (c = k x,
+ * d = t e, RFC 4314 2.1.1) and added on output for old clients.
  *
  * An identifier is "anyone", "authenticated" (every logged-in user, so
  * the same as anyone here), or an account name; one that begins with "-"
@@ -60,7 +60,7 @@ int imap_rights_parse(const char *s, unsigned *out, struct buf *why);
 int imap_rights_modify(
     const char *mod, unsigned old, unsigned *out, struct buf *why);
 /* imap_rights_out - the letters of rights appended to out, in the
- * standard order; with compat also "c" (for k) and "d" (for any of x, t,
+ * standard order; with compat also "c" (for k or x) and "d" (for t or
  * e), which RFC 4314 2.1.1 asks of ACL and MYRIGHTS responses */
 void imap_rights_out(unsigned rights, bool compat, struct buf *out);
 

@@ -17,9 +17,9 @@ static const struct {
 } rights_cases[] = {
     {"", 0, ""}, {"lr", 0, "lr"}, {"rl", 0, "lr"},
     {"lrswipkxtea", 0, "lrswipkxteacd"}, {"aetxkpiwsrl", 0, "lrswipkxteacd"},
-    {"llll", 0, "l"}, {"c", 0, "kc"},   /* c is k (RFC 4314 2.1.1) */
-    {"d", 0, "xted"},                   /* d is x t e */
-    {"t", 0, "td"}, {"lrq", -1, NULL},  /* unknown right */
+    {"llll", 0, "l"}, {"c", 0, "kxc"}, /* c is k x (RFC 4314 2.1.1) */
+    {"d", 0, "ted"},                   /* d is t e */
+    {"x", 0, "xc"}, {"t", 0, "td"}, {"lrq", -1, NULL}, /* unknown right */
     {"lr ", -1, NULL}, {"0", -1, NULL}, /* implementation rights: none here */
     {"L", -1, NULL},                    /* case matters */
     {"+l", -1, NULL},                   /* +/- only in mod-rights */
@@ -37,7 +37,8 @@ static const struct {
     {"-", IMAP_ACL_LOOKUP, 0, "l"},
     {"+", 0, 0, ""},
     {"", IMAP_ACL_ALL, 0, ""},
-    {"-d", IMAP_ACL_ALL, 0, "lrswipka"},
+    {"-d", IMAP_ACL_ALL, 0, "lrswipkxa"},
+    {"-c", IMAP_ACL_ALL, 0, "lrswiptea"},
     {"+z", 0, -1, NULL},
     {"++l", 0, -1, NULL},
 };

@@ -323,8 +323,9 @@ def test_acl_commands(mail):
     assert lines == ["* ACL Public.Sales %s lrswipkxteacd %s lrsi -%s s"
                      % (addr("alice"), addr("bob"), addr("bob"))], lines
     lines, t = r.cmd("LISTRIGHTS Public.Sales %s" % addr("bob"))
-    assert lines == ['* LISTRIGHTS Public.Sales %s "" l r s w i p k x t e a'
-                     % addr("bob")], lines
+    assert lines == [
+        '* LISTRIGHTS Public.Sales %s "" l r s w i p k x t e a c d'
+        % addr("bob")], lines
     # the ACL file beside the folder, written whole
     with open(os.path.join(mail.public_dir("Sales"), "gannet-acl")) as f:
         text = f.read()
