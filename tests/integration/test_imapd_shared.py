@@ -256,9 +256,10 @@ def test_read_only_user(mail):
 
 
 def test_flags_need_their_rights(mail):
-    # dave may keep \Seen (s) but change no other flag (no w, no t)
+    # dave may keep \Seen (s) and post (i) but change no other flag (no w,
+    # no t)
     mail.public("add", "Board", addr("alice"), "lrswipkxtea",
-                addr("dave"), "lrs")
+                addr("dave"), "lrsi")
     a = mail.login("alice")
     ok(a.append("Public.Board", None, None, (MSG % "board").encode()))
     r = Raw(mail.port).login("dave")
@@ -271,10 +272,18 @@ def test_flags_need_their_rights(mail):
     assert "\\Flagged" not in lines[0] and "$Work" not in lines[0], lines
     _, t = r.cmd("EXPUNGE")
     assert "NO [NOPERM]" in t, t
+    # APPEND keeps only the flags dave may set
+    body = MSG % "dave's"
+    r.send("t9 APPEND Public.Board (\\Seen \\Flagged \\Deleted $Work) "
+           "{%d+}\r\n%s\r\n" % (len(body), body))
+    _, t = r.until("t9")
+    assert " OK [APPENDUID" in t, t
     r.close()
     ok(a.select("Public.Board"))
-    typ, data = a.fetch("1", "FLAGS")
-    assert b"\\Seen" in data[0] and b"\\Flagged" not in data[0], data
+    typ, data = a.fetch("1:2", "FLAGS")
+    for d in data:
+        assert b"\\Seen" in d and b"\\Flagged" not in d, data
+        assert b"\\Deleted" not in d and b"$Work" not in d, data
     a.logout()
 
 
