@@ -91,7 +91,8 @@ imapd_cmd_append(struct imapd *s)
 	rights = imapd_rights(s, buf_cstr(name));
 	if (imapd_folder_dir(s, buf_cstr(name), dir, s->why) < 0
 	    || !maildir_exists(buf_cstr(dir))
-	    || !(rights & (IMAP_ACL_LOOKUP | IMAP_ACL_READ))) {
+	    || !(
+	        rights & (IMAP_ACL_LOOKUP | IMAP_ACL_READ | IMAP_ACL_INSERT))) {
 		imapd_tagged(s, "NO", "[TRYCREATE] Mailbox does not exist");
 		goto out;
 	}
@@ -306,7 +307,8 @@ imapd_cmd_copy(struct imapd *s, bool move)
 	rights = imapd_rights(s, buf_cstr(name));
 	if (imapd_folder_dir(s, buf_cstr(name), dir, s->why) < 0
 	    || !maildir_exists(buf_cstr(dir))
-	    || !(rights & (IMAP_ACL_LOOKUP | IMAP_ACL_READ))) {
+	    || !(
+	        rights & (IMAP_ACL_LOOKUP | IMAP_ACL_READ | IMAP_ACL_INSERT))) {
 		imapd_tagged(s, "NO", "[TRYCREATE] Mailbox does not exist");
 		goto out;
 	}

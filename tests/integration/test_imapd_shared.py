@@ -432,3 +432,25 @@ def test_gannet_public_command(mail):
     assert not os.path.exists(mail.public_dir("Ops"))
     bad = mail.inst.gannet("public", "del", "Ops", check=False)
     assert bad.returncode != 0 and "no public folder" in bad.stderr
+
+
+def test_drop_box(mail):
+    # "i" alone: anyone may post into the folder without seeing it
+    mail.public("add", "Drop", addr("alice"), "lrswipkxtea", "anyone", "i")
+    r = Raw(mail.port).login("bob")
+    lines, _ = r.cmd('LIST "" "Public.*"')
+    assert not any(ln.endswith(" Public.Drop") for ln in lines), lines
+    body = MSG % "dropped"
+    r.send("t8 APPEND Public.Drop {%d+}\r\n%s\r\n" % (len(body), body))
+    _, t = r.until("t8")
+    assert " OK " in t, t
+    _, t = r.cmd("SELECT Public.Drop")
+    assert "NO [NONEXISTENT]" in t, t
+    lines, _ = r.cmd("MYRIGHTS Public.Drop")
+    assert lines == ["* MYRIGHTS Public.Drop i"], lines
+    r.close()
+    a = mail.login("alice")
+    ok(a.select("Public.Drop"))
+    typ, data = a.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert b"dropped" in data[0][1]
+    a.logout()
