@@ -27,6 +27,7 @@ struct stream;
 struct mdx;
 struct mime_part;
 struct tls_ctx;
+struct imapd_seen;
 
 #define IMAPD_DELIM  '.' /* the hierarchy delimiter (Maildir++'s) */
 #define IMAPD_PUBLIC MBOX_PUBLIC_NAME /* the public namespace: "Public." */
@@ -88,6 +89,7 @@ struct imapd_mbox {
 	bool readonly;
 	bool is_public;  /* in the public namespace: no quota, ACL rights */
 	unsigned rights; /* IMAP_ACL_* of this user, read at SELECT */
+	struct imapd_seen *pseen; /* public: this user's \Seen, else NULL */
 	struct mdx *x;
 	struct maildir_keywords kw;
 	struct imapd_msg *v;
@@ -179,6 +181,28 @@ unsigned imapd_rights_parent(struct imapd *s, const char *name);
  * the user may not even see the mailbox, else [NOPERM] with what */
 void imapd_no_access(struct imapd *s, unsigned rights, const char *what);
 void imapd_cmd_acl(struct imapd *s);
+
+/* \Seen per user in public folders (imapd_seen.c) */
+struct imapd_seen;
+
+/* imapd_seen_open - the user's \Seen set of the public folder name (the
+ * IMAP name, "Public.x"), for the folder's uidvalidity */
+struct imapd_seen *imapd_seen_open(
+    struct imapd *s, const char *name, uint32_t uidvalidity);
+void imapd_seen_free(struct imapd_seen **psp);
+bool imapd_seen_has(const struct imapd_seen *ps, uint32_t uid);
+/* imapd_seen_apply - flags from the index with the user's \Seen */
+uint32_t imapd_seen_apply(
+    const struct imapd_seen *ps, uint32_t uid, uint32_t flags);
+/* imapd_seen_set - set or clear uid; true when that changed the set */
+bool imapd_seen_set(struct imapd_seen *ps, uint32_t uid, bool on);
+/* imapd_seen_save - write the set; 0 or -1 with why */
+int imapd_seen_save(struct imapd_seen *ps, struct buf *why);
+/* imapd_seen_reload - re-read when changed on disk; true if it was */
+bool imapd_seen_reload(struct imapd_seen *ps);
+/* imapd_seen_mark - \Seen on new messages of a public folder */
+void imapd_seen_mark(struct imapd *s, const char *name, uint32_t uidvalidity,
+    const uint32_t *uids, size_t n);
 
 /* The selected mailbox (imapd_mbox.c) */
 int imapd_mbox_open(struct imapd *s, const char *name, bool readonly,

@@ -417,6 +417,7 @@ imapd_status_items(struct imapd *s, const char *name, unsigned items,
 {
 	struct buf *dir = buf_new(256);
 	struct mdx *x = NULL, *use;
+	struct imapd_seen *ps = NULL;
 	uint64_t msgs = 0, recent = 0, unseen = 0, size = 0, deleted = 0;
 	int ret = -1;
 
@@ -430,12 +431,15 @@ imapd_status_items(struct imapd *s, const char *name, unsigned items,
 		goto out;
 	if (mdx_sync(use, false, false, why) < 0)
 		goto out;
+	if (imapd_is_public(name) && (items & IMAP_STATUS_UNSEEN))
+		ps = imapd_seen_open(s, name, mdx_uidvalidity(use));
 	for (size_t i = 0; i < mdx_count(use); i++) {
 		const struct mdx_rec *r = mdx_rec(use, i);
 
 		msgs++;
 		recent += r->uid >= mdx_recent_uid(use);
-		unseen += !(r->flags & MAILDIR_F_SEEN);
+		unseen += ps ? !imapd_seen_has(ps, r->uid)
+		             : !(r->flags & MAILDIR_F_SEEN);
 		deleted += (r->flags & MAILDIR_F_TRASHED) != 0;
 		size += r->vsize;
 	}
@@ -455,6 +459,7 @@ imapd_status_items(struct imapd *s, const char *name, unsigned items,
 #undef ITEM
 	ret = 0;
 out:
+	imapd_seen_free(&ps);
 	mdx_close(&x);
 	buf_free(&dir);
 	return ret;

@@ -126,6 +126,13 @@ imapd_mbox_open(struct imapd *s, const char *name, bool readonly,
 	mb->uidvalidity = mdx_uidvalidity(mb->x);
 	mb->uidnext_seen = mdx_uidnext(mb->x);
 	mb->hms_reported = mdx_highestmodseq(mb->x);
+	if (mb->is_public) {
+		/* \Seen is the user's own there (imapd_seen.c) */
+		mb->pseen = imapd_seen_open(s, name, mb->uidvalidity);
+		for (size_t i = 0; i < mb->n; i++)
+			mb->v[i].flags = imapd_seen_apply(
+			    mb->pseen, mb->v[i].uid, mb->v[i].flags);
+	}
 	*out = mb;
 	buf_free(&dir);
 	return 0;
@@ -152,6 +159,7 @@ imapd_mbox_close(struct imapd *s)
 	if (mb->notify_fd >= 0)
 		close(mb->notify_fd);
 	mdx_close(&mb->x);
+	imapd_seen_free(&mb->pseen);
 	maildir_keywords_free(&mb->kw);
 	mime_free(&mb->cache_mime);
 	buf_free(&mb->cache);
@@ -262,10 +270,13 @@ imapd_mbox_sync(struct imapd *s, bool allow_expunge)
 	}
 	nidx = mdx_count(mb->x);
 	nold = mb->n;
+	if (mb->pseen)
+		(void)imapd_seen_reload(mb->pseen);
 	/* both lists are in UID order */
 	while (i < nold) {
 		struct imapd_msg *m = &mb->v[i];
 		const struct mdx_rec *r = j < nidx ? mdx_rec(mb->x, j) : NULL;
+		uint32_t rf;
 
 		if (r == NULL || m->uid < r->uid) {
 			m->gone = true;
@@ -276,16 +287,18 @@ imapd_mbox_sync(struct imapd *s, bool allow_expunge)
 			j++; /* expunged before we saw it: nothing to say */
 			continue;
 		}
+		rf = mb->pseen ? imapd_seen_apply(mb->pseen, r->uid, r->flags)
+		               : r->flags;
 		if (!m->gone
-		    && (m->flags != r->flags || m->keywords != r->keywords
+		    && (m->flags != rf || m->keywords != r->keywords
 		        || m->modseq != r->modseq)) {
 			if ((r->keywords & ~m->keywords) != 0)
 				new_keywords = true;
 			/* a FETCH is sent below, once sequence numbers are
 			 * settled */
-			m->changed = m->flags != r->flags
+			m->changed = m->flags != rf
 			    || m->keywords != r->keywords || s->condstore;
-			m->flags = r->flags;
+			m->flags = rf;
 			m->keywords = r->keywords;
 			m->modseq = r->modseq;
 		}
@@ -300,7 +313,9 @@ imapd_mbox_sync(struct imapd *s, bool allow_expunge)
 			continue;
 		m = view_push(mb);
 		m->uid = r->uid;
-		m->flags = r->flags;
+		m->flags = mb->pseen
+		    ? imapd_seen_apply(mb->pseen, r->uid, r->flags)
+		    : r->flags;
 		m->keywords = r->keywords;
 		m->modseq = r->modseq;
 		if (r->keywords)

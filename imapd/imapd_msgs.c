@@ -81,6 +81,7 @@ imapd_cmd_append(struct imapd *s)
 	struct mdx *x = NULL;
 	uint32_t uid, mask;
 	unsigned rights;
+	bool want_seen;
 	int r;
 
 	if (imapd_name_in(s, c->mailbox, name, s->why) < 0) {
@@ -140,6 +141,11 @@ imapd_cmd_append(struct imapd *s)
 		cm.keywords |= MAILDIR_KEYWORD(idx);
 	}
 	cm.flags &= mask;
+	/* a public folder: \Seen is the user's own (imapd_seen.c) */
+	want_seen =
+	    imapd_is_public(buf_cstr(name)) && (cm.flags & MAILDIR_F_SEEN);
+	if (want_seen)
+		cm.flags &= ~MAILDIR_F_SEEN;
 	cm.mtime = c->has_date ? c->date : time(NULL);
 	r = maildir_deliver(
 	    buf_cstr(dir), c->message.s, c->message.len, &cm, fn, s->why);
@@ -168,6 +174,9 @@ imapd_cmd_append(struct imapd *s)
 		imapd_tagged(s, "OK", "Append completed");
 		goto out;
 	}
+	if (want_seen)
+		imapd_seen_mark(s, buf_cstr(name),
+		    x ? mdx_uidvalidity(x) : s->sel->uidvalidity, &uid, 1);
 	imapd_tagged(s, "OK", "[APPENDUID %u %u] Append completed",
 	    x ? mdx_uidvalidity(x) : s->sel->uidvalidity, uid);
 out:
@@ -279,9 +288,10 @@ imapd_cmd_copy(struct imapd *s, bool move)
 	struct maildir_commit cm;
 	struct mdx *x = NULL;
 	size_t *pos = NULL, npos = 0, *done = NULL, ndone = 0;
-	uint32_t *suids = NULL, *duids = NULL, mask;
+	uint32_t *suids = NULL, *duids = NULL, *seenv = NULL, mask;
+	size_t nseen = 0;
 	unsigned rights;
-	bool same, dpublic;
+	bool same, dpublic, want_seen;
 
 	if (imapd_mbox_resolve(s, &c->seq, c->uid, &pos, &npos) < 0) {
 		imapd_tagged(s, "BAD", "Invalid message sequence number");
@@ -353,6 +363,7 @@ imapd_cmd_copy(struct imapd *s, bool move)
 	(void)maildir_keywords_load(buf_cstr(dir), &dkw, s->why);
 	suids = xcalloc(npos + 1, sizeof(*suids));
 	duids = xcalloc(npos + 1, sizeof(*duids));
+	seenv = xcalloc(npos + 1, sizeof(*seenv));
 	done = xcalloc(npos + 1, sizeof(*done));
 	for (size_t k = 0; k < npos; k++) {
 		struct imapd_msg *m = &mb->v[pos[k]];
@@ -364,6 +375,9 @@ imapd_cmd_copy(struct imapd *s, bool move)
 		if (buf_len(src) == 0)
 			continue;
 		cm.flags = m->flags & mask;
+		want_seen = dpublic && (cm.flags & MAILDIR_F_SEEN);
+		if (want_seen)
+			cm.flags &= ~MAILDIR_F_SEEN;
 		cm.keywords = !(rights & IMAP_ACL_WRITE) ? 0
 		    : same                               ? m->keywords
 		           : map_keywords(s, m->keywords, buf_cstr(dir), &dkw);
@@ -391,9 +405,14 @@ imapd_cmd_copy(struct imapd *s, bool move)
 		        &duids[ndone], s->why)
 		    < 0)
 			continue;
+		if (want_seen)
+			seenv[nseen++] = duids[ndone];
 		suids[ndone] = m->uid;
 		done[ndone++] = pos[k];
 	}
+	if (nseen)
+		imapd_seen_mark(s, buf_cstr(name),
+		    same ? mb->uidvalidity : mdx_uidvalidity(x), seenv, nseen);
 	if (ndone) {
 		/* UIDPLUS: both lists in the same order; the source UIDs are
 		 * ascending, the new ones too */
@@ -420,6 +439,7 @@ out:
 	free(done);
 	free(suids);
 	free(duids);
+	free(seenv);
 	buf_free(&name);
 	buf_free(&dir);
 	buf_free(&src);

@@ -278,11 +278,14 @@ def test_flags_need_their_rights(mail):
            "{%d+}\r\n%s\r\n" % (len(body), body))
     _, t = r.until("t9")
     assert " OK [APPENDUID" in t, t
+    lines, _ = r.cmd("FETCH 1:2 FLAGS")
+    assert len(lines) == 2 and all("\\Seen" in ln for ln in lines), lines
     r.close()
+    # the other flags were not kept; \Seen is dave's own (per user)
     ok(a.select("Public.Board"))
     typ, data = a.fetch("1:2", "FLAGS")
     for d in data:
-        assert b"\\Seen" in d and b"\\Flagged" not in d, data
+        assert b"\\Seen" not in d and b"\\Flagged" not in d, data
         assert b"\\Deleted" not in d and b"$Work" not in d, data
     a.logout()
 
@@ -454,3 +457,58 @@ def test_drop_box(mail):
     typ, data = a.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
     assert b"dropped" in data[0][1]
     a.logout()
+
+
+def test_seen_is_per_user(mail):
+    mail.public("add", "Reading", addr("alice"), "lrswipkxtea",
+                addr("bob"), "lrswi")
+    a = Raw(mail.port).login("alice")
+    a2 = Raw(mail.port).login("alice")
+    b = Raw(mail.port).login("bob")
+    for subj, flags in (("one", ""), ("two", "(\\Seen) ")):
+        body = MSG % subj
+        a.send("ap APPEND Public.Reading %s{%d+}\r\n%s\r\n"
+               % (flags, len(body), body))
+        _, t = a.until("ap")
+        assert " OK " in t, t
+    a.cmd("SELECT Public.Reading")
+    a2.cmd("SELECT Public.Reading")
+    lines, _ = b.cmd("SELECT Public.Reading")
+    # what alice appended with \Seen is read for alice only
+    assert "* OK [UNSEEN 1] First unseen message" in lines, lines
+    lines, _ = a.cmd("FETCH 1:2 FLAGS")
+    assert "\\Seen" not in lines[0] and "\\Seen" in lines[1], lines
+    lines, _ = b.cmd("FETCH 1:2 FLAGS")
+    assert all("\\Seen" not in ln for ln in lines), lines
+    # alice reads the first one; bob's stays unread
+    a.cmd("FETCH 1 BODY[TEXT]")
+    lines, _ = b.cmd("FETCH 1 FLAGS")
+    assert "\\Seen" not in lines[0], lines
+    lines, _ = b.cmd("STATUS Public.Reading (UNSEEN)")
+    assert lines == ["* STATUS Public.Reading (UNSEEN 2)"], lines
+    # alice's other session learns of it at its next command
+    lines, _ = a2.cmd("NOOP")
+    assert any(re.match(r"\* 1 FETCH \(FLAGS \(.*\\Seen", ln)
+               for ln in lines), lines
+    lines, _ = a.cmd("STATUS Public.Reading (UNSEEN)")
+    assert lines == ["* STATUS Public.Reading (UNSEEN 0)"], lines
+    # bob marks one read and flags it: the flag is shared, \Seen is not
+    lines, _ = b.cmd("STORE 2 +FLAGS (\\Seen \\Flagged)")
+    assert "\\Seen" in lines[0] and "\\Flagged" in lines[0], lines
+    lines, _ = a.cmd("NOOP")
+    lines, _ = a.cmd("FETCH 2 FLAGS")
+    assert "\\Flagged" in lines[0] and "\\Seen" in lines[0], lines
+    lines, _ = b.cmd("FETCH 1 FLAGS")
+    assert "\\Seen" not in lines[0], lines
+    # and alice taking \Seen away does not touch bob's
+    a.cmd("STORE 2 -FLAGS (\\Seen)")
+    lines, _ = b.cmd("FETCH 2 FLAGS")
+    assert "\\Seen" in lines[0], lines
+    lines, _ = b.cmd("SEARCH UNSEEN")
+    assert lines == ["* SEARCH 1"], lines
+    for x in (a, a2, b):
+        x.close()
+    # kept in the account's own Maildir
+    p = mail.inst.path("mail", DOMAIN, "bob", "gannet-pubseen", "Reading")
+    with open(p) as f:
+        assert re.fullmatch(r"V \d+\n2\n", f.read())
