@@ -63,13 +63,27 @@ fuzz_maildir(void)
 {
 	struct buf *why = buf_new(64);
 
+	(void)nftw(fuzz_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (imapd_prepare_account(fuzz_root, why) < 0)
+		log_fatal("fuzz: %s", buf_cstr(why));
+	for (size_t i = 0; i < NELEM(fuzz_msgs); i++)
+		(void)maildir_deliver(fuzz_root, fuzz_msgs[i],
+		    strlen(fuzz_msgs[i]), NULL, NULL, why);
+	buf_free(&why);
+}
+
+/* fuzz_public - a fresh public tree: the folder Team with an ACL. Often:
+ * no quota bounds the public folders, and "COPY 1:* Public.Team" in
+ * Public.Team doubles it each run. */
+static void
+fuzz_public(void)
+{
+	struct buf *why = buf_new(64);
 	struct imap_acl acl = {0};
 	struct buf *dir = buf_new(256);
 
-	(void)nftw(fuzz_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	(void)nftw(fuzz_pub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	if (imapd_prepare_account(fuzz_root, why) < 0
-	    || mbox_public_prepare(fuzz_pub, why) < 0
+	if (mbox_public_prepare(fuzz_pub, why) < 0
 	    || maildir_folder_create(fuzz_pub, "Team", why) < 0)
 		log_fatal("fuzz: %s", buf_cstr(why));
 	maildir_folder_dir(fuzz_pub, "Team", dir, why);
@@ -79,9 +93,6 @@ fuzz_maildir(void)
 		log_fatal("fuzz: %s", buf_cstr(why));
 	imap_acl_free(&acl);
 	buf_free(&dir);
-	for (size_t i = 0; i < NELEM(fuzz_msgs); i++)
-		(void)maildir_deliver(fuzz_root, fuzz_msgs[i],
-		    strlen(fuzz_msgs[i]), NULL, NULL, why);
 	buf_free(&why);
 }
 
@@ -117,6 +128,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(fuzz_root, sizeof(fuzz_root), "%s/mail", tmpl);
 	snprintf(fuzz_pub, sizeof(fuzz_pub), "%s/public", tmpl);
 	fuzz_maildir();
+	fuzz_public();
 	buf_free(&why);
 	return 0;
 }
@@ -132,6 +144,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (++fuzz_runs % 300 == 0)
 		fuzz_maildir();
+	if (fuzz_runs % 8 == 0)
+		fuzz_public();
 	if (in < 0 || out < 0
 	    || (size && write(in, data, size) != (ssize_t)size)
 	    || lseek(in, 0, SEEK_SET) < 0)
