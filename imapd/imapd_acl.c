@@ -13,9 +13,9 @@
  * Rights: on its own folders the owner has every right, and they cannot
  * be shared (there is no other-users namespace). A public folder's rights
  * come from its ACL file (lib/mail/mbox_acl.h), inherited from the parent
- * folders and the tree's root when it has none. \Seen and the other flags
- * of a public folder are shared by all its users (they live in the
- * Maildir file names, as for private folders).
+ * folders and the tree's root when it has none. In a public folder \Seen
+ * is each user's own (imapd_seen.c); the other flags are shared, in the
+ * Maildir file names.
  */
 #include "util/sys_defs.h"
 
