@@ -11,6 +11,7 @@
 #include "mail/cfg.h"
 #include "mail/params.h"
 #include "mail/params_accounts.h"
+#include "mail/params_deliver.h"
 #include "mail/params_dns.h"
 #include "mail/params_imapd.h"
 #include "mail/params_map.h"
@@ -30,6 +31,7 @@ const struct cfg_param *const params_tables[] = {
     params_pop3d,
     params_smtpd,
     params_imapd,
+    params_deliver,
     NULL,
 };
 
