@@ -260,12 +260,16 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 		for (size_t i = 0; i < NELEM(check_queue_dirs); i++) {
 			bool is_public =
 			    strcmp(check_queue_dirs[i], "public") == 0;
+			/* active/: read by the local delivery agent through
+			 * mail_owner's group (deliver(8)) */
+			bool is_active =
+			    strcmp(check_queue_dirs[i], "active") == 0;
 
 			buf_reset(path);
 			buf_printf(
 			    path, "%s/%s", var_queue_dir, check_queue_dirs[i]);
 			check_dir(buf_cstr(path), mail->pw_uid, mail->pw_name,
-			    is_public ? 0755 : 0700, true);
+			    is_public ? 0755 : is_active ? 0750 : 0700, true);
 		}
 		/* 0751: gannet init lets the auth service reach its state
 		 * directory through the group (0750); 0711 is fine too. */
