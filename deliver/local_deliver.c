@@ -166,8 +166,8 @@ local_is_loop(struct local_attempt *a, const char *rcpt)
 /* local_write_maildir - the message into the Maildir at path; 0, -1 or
  * MAILDIR_OVERQUOTA */
 static int
-local_write_maildir(struct local_attempt *a, const char *rcpt,
-    const char *path, long long quota, struct buf *name, struct buf *why)
+local_write_maildir(struct local_attempt *a, const char *rcpt, const char *path,
+    long long quota, struct buf *name, struct buf *why)
 {
 	struct maildir_commit c;
 	struct maildir_tmp *t;
@@ -244,11 +244,11 @@ local_deliver_one(struct local_attempt *a, size_t i)
 	    a, u.address, buf_cstr(path), u.quota, name, why);
 	if (ret == MAILDIR_OVERQUOTA) {
 		if (var_quota_bounce_now)
-			local_set(a, i, DELIVER_BOUNCED, "5.2.2",
-			    "mailbox full");
+			local_set(
+			    a, i, DELIVER_BOUNCED, "5.2.2", "mailbox full");
 		else
-			local_set(a, i, DELIVER_DEFERRED, "4.2.2",
-			    "mailbox full");
+			local_set(
+			    a, i, DELIVER_DEFERRED, "4.2.2", "mailbox full");
 	} else if (ret < 0) {
 		log_warn("%s: maildir delivery to %s: %s", a->req->queue_id,
 		    rcpt, buf_cstr(why));
@@ -280,8 +280,8 @@ local_deliver(const struct deliver_request *req, struct deliver_reply *reply)
 		log_warn("%s: %s", req->queue_id, buf_cstr(a.why));
 		local_prefix(a.why, "cannot read the queue file: ");
 		for (size_t i = 0; i < req->nrcpt; i++)
-			local_set(&a, i, DELIVER_DEFERRED, "4.3.0",
-			    buf_cstr(a.why));
+			local_set(
+			    &a, i, DELIVER_DEFERRED, "4.3.0", buf_cstr(a.why));
 	} else {
 		local_scan_header(&a);
 		for (size_t i = 0; i < req->nrcpt; i++)

@@ -34,9 +34,9 @@
 #include "mail/params_deliver.h"
 #include "mail/queue_file.h"
 
-#define AUTOREPLY_FIELDS_MAX 1000 /* header fields looked at */
-#define AUTOREPLY_SUBJECT_MAX 800 /* bytes of the original subject kept */
-#define AUTOREPLY_REFS_MAX    10  /* message IDs kept in References: */
+#define AUTOREPLY_FIELDS_MAX  1000 /* header fields looked at */
+#define AUTOREPLY_SUBJECT_MAX 800  /* bytes of the original subject kept */
+#define AUTOREPLY_REFS_MAX    10   /* message IDs kept in References: */
 #define AUTOREPLY_PRUNE_KEY   "\001pruned"
 
 /* autoreply_verdict_text - for a log line */
@@ -168,8 +168,8 @@ autoreply_decide(const struct accounts_user *u, const char *sender,
 	if (str_eq_ci(sender, u->address))
 		return AUTOREPLY_SELF;
 	memset(&h, 0, sizeof(h));
-	rfc5322_header_parse(header, rfc5322_header_len(header, len),
-	    AUTOREPLY_FIELDS_MAX, &h);
+	rfc5322_header_parse(
+	    header, rfc5322_header_len(header, len), AUTOREPLY_FIELDS_MAX, &h);
 	ret = autoreply_header_verdict(&h);
 	rfc5322_header_free(&h);
 	return ret;
@@ -222,8 +222,8 @@ autoreply_encode_words(const char *s, struct buf *out)
 
 /* autoreply_subject - the Subject: value into out */
 static void
-autoreply_subject(const struct accounts_user *u,
-    const struct rfc5322_header *h, struct buf *out)
+autoreply_subject(const struct accounts_user *u, const struct rfc5322_header *h,
+    struct buf *out)
 {
 	struct buf *v = buf_new(128), *clean = buf_new(128);
 	const struct rfc5322_field *f;
@@ -282,8 +282,8 @@ autoreply_build(const struct accounts_user *u, const char *sender,
 	memset(&h, 0, sizeof(h));
 	strv_init(&ids);
 	strv_init(&refs);
-	rfc5322_header_parse(header, rfc5322_header_len(header, len),
-	    AUTOREPLY_FIELDS_MAX, &h);
+	rfc5322_header_parse(
+	    header, rfc5322_header_len(header, len), AUTOREPLY_FIELDS_MAX, &h);
 	buf_reset(out);
 	buf_printf(out, "From: <%s>\r\nTo: <%s>\r\n", u->address, sender);
 	autoreply_subject(u, &h, v);
@@ -310,9 +310,10 @@ autoreply_build(const struct accounts_user *u, const char *sender,
 				buf_printf(out, " %s\r\n", refs.v[i]);
 		buf_printf(out, " %s\r\n", ids.v[0]);
 	}
-	buf_cats(out, "Auto-Submitted: auto-replied\r\n"
-	              "MIME-Version: 1.0\r\n"
-	              "Content-Type: text/plain; charset=UTF-8\r\n");
+	buf_cats(out,
+	    "Auto-Submitted: auto-replied\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=UTF-8\r\n");
 	buf_printf(out, "Content-Transfer-Encoding: %s\r\n\r\n",
 	    autoreply_is_ascii(text) ? "7bit" : "8bit");
 	/* The text with CRLF line ends, ending with one. */
@@ -356,8 +357,8 @@ autoreply_prune_one(const char *key, const char *value, void *ctx)
 
 /* autoreply_remember - the once-per-sender memory */
 int
-autoreply_remember(const char *db_path, const char *account,
-    const char *sender, time_t now, long period, struct buf *why)
+autoreply_remember(const char *db_path, const char *account, const char *sender,
+    time_t now, long period, struct buf *why)
 {
 	struct bdb *db;
 	struct buf *key = buf_new(128), *v = buf_new(32);
@@ -418,14 +419,16 @@ autoreply_read_header(struct queue_file *qf, struct buf *out, struct buf *why)
 		if ((off_t)want > env->body_size - off)
 			want = (size_t)(env->body_size - off);
 		if ((n = queue_file_read_body(qf, off, chunk, want)) < 0) {
-			buf_printf(why, "read queue file %s: %m", env->queue_id);
+			buf_printf(
+			    why, "read queue file %s: %m", env->queue_id);
 			return -1;
 		}
 		if (n == 0)
 			break;
 		buf_cat(out, chunk, (size_t)n);
 		off += n;
-		if (strstr(buf_cstr(out), "\n\r\n") || strstr(buf_cstr(out), "\n\n"))
+		if (strstr(buf_cstr(out), "\n\r\n")
+		    || strstr(buf_cstr(out), "\n\n"))
 			break;
 	}
 	if (buf_len(out) > AUTOREPLY_HEADER_MAX)

@@ -50,16 +50,16 @@ struct queue_file;
 
 /* Why a reply is or is not sent. */
 enum autoreply_verdict {
-	AUTOREPLY_SEND = 0,   /* reply (after the memory check) */
-	AUTOREPLY_OFF,        /* autoreply off or ar_until passed */
-	AUTOREPLY_NULL_SENDER,/* envelope sender <> */
-	AUTOREPLY_DAEMON,     /* MAILER-DAEMON, owner-*, *-request, ... */
-	AUTOREPLY_SELF,       /* the sender is the account itself */
-	AUTOREPLY_AUTO,       /* Auto-Submitted other than "no", or
-	                       * X-Auto-Response-Suppress */
-	AUTOREPLY_LIST,       /* List-Id or another List-* field */
-	AUTOREPLY_BULK,       /* Precedence: bulk, list or junk */
-	AUTOREPLY_RECENT,     /* already replied within autoreply_period */
+	AUTOREPLY_SEND = 0,    /* reply (after the memory check) */
+	AUTOREPLY_OFF,         /* autoreply off or ar_until passed */
+	AUTOREPLY_NULL_SENDER, /* envelope sender <> */
+	AUTOREPLY_DAEMON,      /* MAILER-DAEMON, owner-*, *-request, ... */
+	AUTOREPLY_SELF,        /* the sender is the account itself */
+	AUTOREPLY_AUTO,        /* Auto-Submitted other than "no", or
+	                        * X-Auto-Response-Suppress */
+	AUTOREPLY_LIST,        /* List-Id or another List-* field */
+	AUTOREPLY_BULK,        /* Precedence: bulk, list or junk */
+	AUTOREPLY_RECENT,      /* already replied within autoreply_period */
 };
 
 /* autoreply_decide - the rules above except the memory: pure (no I/O).

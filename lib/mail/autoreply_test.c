@@ -82,12 +82,12 @@ test_decide(void)
 
 	t_begin("decide: off, and ar_until");
 	u.autoreply = false;
-	T_INTEQ(autoreply_decide(&u, "ann@example.com", "", 0, NOW),
-	    AUTOREPLY_OFF);
+	T_INTEQ(
+	    autoreply_decide(&u, "ann@example.com", "", 0, NOW), AUTOREPLY_OFF);
 	u.autoreply = true;
 	u.ar_until = NOW - 1;
-	T_INTEQ(autoreply_decide(&u, "ann@example.com", "", 0, NOW),
-	    AUTOREPLY_OFF);
+	T_INTEQ(
+	    autoreply_decide(&u, "ann@example.com", "", 0, NOW), AUTOREPLY_OFF);
 	u.ar_until = NOW;
 	T_INTEQ(autoreply_decide(&u, "ann@example.com", "", 0, NOW),
 	    AUTOREPLY_SEND);
@@ -110,13 +110,15 @@ test_build(void)
 	T_ASSERT(strstr(buf_cstr(out), "To: <ann@example.com>\r\n"));
 	T_ASSERT(strstr(buf_cstr(out), "Subject: Re: Lunch on Friday\r\n"));
 	T_ASSERT(strstr(buf_cstr(out), "In-Reply-To: <m2@example.com>\r\n"));
-	T_ASSERT(strstr(buf_cstr(out), "References: <m0@example.com>\r\n"
-	                               " <m1@example.com>\r\n"
-	                               " <m2@example.com>\r\n"));
+	T_ASSERT(strstr(buf_cstr(out),
+	    "References: <m0@example.com>\r\n"
+	    " <m1@example.com>\r\n"
+	    " <m2@example.com>\r\n"));
 	T_ASSERT(strstr(buf_cstr(out), "Auto-Submitted: auto-replied\r\n"));
 	T_ASSERT(strstr(
 	    buf_cstr(out), "Message-ID: <Q1.autoreply@mx.example.org>\r\n"));
-	T_ASSERT(strstr(buf_cstr(out), "Date: Fri, 15 Jan 2027 08:00:00 +0000"));
+	T_ASSERT(
+	    strstr(buf_cstr(out), "Date: Fri, 15 Jan 2027 08:00:00 +0000"));
 	T_ASSERT(strstr(buf_cstr(out), "\r\n\r\nI am away.\r\nJoe\r\n"));
 	T_ASSERT(strstr(buf_cstr(out), "Content-Transfer-Encoding: 7bit"));
 
@@ -130,7 +132,8 @@ test_build(void)
 	T_ASSERT(strstr(buf_cstr(out), "Subject: Re: (no subject)\r\n"));
 	u.ar_subject = (char *)"Away\r\nBcc: evil@example.net";
 	autoreply_build(&u, "ann@example.com", h, strlen(h), NOW, "x@y", out);
-	T_ASSERT(strstr(buf_cstr(out), "Subject: Away  Bcc: evil@example.net\r\n"));
+	T_ASSERT(
+	    strstr(buf_cstr(out), "Subject: Away  Bcc: evil@example.net\r\n"));
 	T_ASSERT(strstr(buf_cstr(out), "\nBcc:") == NULL);
 
 	t_begin("build: UTF-8 subject and text");
@@ -151,8 +154,8 @@ test_remember(void)
 
 	snprintf(db, sizeof(db), "%s/autoreply.db", t_tmpdir());
 	t_begin("remember: once per sender per period");
-	T_INTEQ(autoreply_remember(db, "joe@example.org", "ann@example.com",
-	            NOW, 86400, why),
+	T_INTEQ(autoreply_remember(
+	            db, "joe@example.org", "ann@example.com", NOW, 86400, why),
 	    0);
 	T_INTEQ(autoreply_remember(db, "joe@example.org", "Ann@Example.com",
 	            NOW + 3600, 86400, why),
@@ -275,8 +278,8 @@ test_handle(void)
 	}
 
 	t_begin("handle: a list message gets no reply, no memory used");
-	queue_message("bob@example.com", "List-Id: <l.example.com>\r\n\r\nx\r\n",
-	    path);
+	queue_message(
+	    "bob@example.com", "List-Id: <l.example.com>\r\n\r\nx\r\n", path);
 	qf = queue_file_open(buf_cstr(path), false, why);
 	buf_reset(why);
 	T_INTEQ(autoreply_handle(&u, qf, "bob@example.com", qid, why), 0);

@@ -269,7 +269,10 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 			buf_printf(
 			    path, "%s/%s", var_queue_dir, check_queue_dirs[i]);
 			check_dir(buf_cstr(path), mail->pw_uid, mail->pw_name,
-			    is_public ? 0755 : is_active ? 0750 : 0700, true);
+			    is_public       ? 0755
+			        : is_active ? 0750
+			                    : 0700,
+			    true);
 		}
 		/* 0751: gannet init lets the auth service reach its state
 		 * directory through the group (0750); 0711 is fine too. */

@@ -17,10 +17,9 @@ char *var_archive_prefix;
 
 const struct cfg_param params_deliver[] = {
     CFG_BOOL("quota_bounce_immediately", "no", &var_quota_bounce_now),
-    CFG_SIZE("local_header_size_limit", "1m", &var_deliver_header_limit,
-        1024, 64L * 1024 * 1024),
-    CFG_TIME("autoreply_period", "1d", &var_autoreply_period, 0,
-        365L * 86400),
+    CFG_SIZE("local_header_size_limit", "1m", &var_deliver_header_limit, 1024,
+        64L * 1024 * 1024),
+    CFG_TIME("autoreply_period", "1d", &var_autoreply_period, 0, 365L * 86400),
     CFG_BOOL("account_archive", "no", &var_archive_enable),
     CFG_STR("account_archive_prefix", "archive-", &var_archive_prefix),
     CFG_END,

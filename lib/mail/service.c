@@ -391,10 +391,10 @@ service_main(int argc, char **argv, const char *progname,
 	if (hooks->pre_jail)
 		hooks->pre_jail();
 	if (user == NULL && geteuid() == 0)
-		user = hooks->default_user ? *hooks->default_user
-		                           : var_mail_owner;
-	service_drop_privs_group(user,
-	    hooks->extra_group_of ? *hooks->extra_group_of : NULL, jail);
+		user =
+		    hooks->default_user ? *hooks->default_user : var_mail_owner;
+	service_drop_privs_group(
+	    user, hooks->extra_group_of ? *hooks->extra_group_of : NULL, jail);
 	if (hooks->post_jail)
 		hooks->post_jail();
 
