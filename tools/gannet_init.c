@@ -303,18 +303,20 @@ gannet_cmd_init(int argc, char **argv)
 		buf_printf(path, "%s/%s", var_queue_dir, init_queue_dirs[k]);
 		/* public/ is where local users reach the pickup service;
 		 * pid/ belongs to the master's user (root), because the
-		 * master writes its pid file there; active/ may be read by
-		 * mail_owner's group, which the local delivery agent keeps
-		 * (deliver(8)), to read the message it delivers. */
+		 * master writes its pid file there. */
 		if (strcmp(init_queue_dirs[k], "pid") == 0)
 			init_mkdir(buf_cstr(path), getuid(), getgid(), 0755);
-		else if (strcmp(init_queue_dirs[k], "public") == 0)
-			init_mkdir(buf_cstr(path), mail_uid, mail_gid, 0755);
-		else if (strcmp(init_queue_dirs[k], "active") == 0)
-			init_mkdir(buf_cstr(path), mail_uid, mail_gid, 0750);
 		else
-			init_mkdir(buf_cstr(path), mail_uid, mail_gid, 0700);
+			init_mkdir(buf_cstr(path), mail_uid, mail_gid,
+			    strcmp(init_queue_dirs[k], "public") == 0 ? 0755
+			                                              : 0700);
 	}
+	/* active/ may also be read by mail_owner's group, which the local
+	 * delivery agent keeps to read the message it delivers (deliver(8)) */
+	buf_reset(path);
+	buf_printf(path, "%s/active", var_queue_dir);
+	init_mkdir(buf_cstr(path), mail_uid, mail_gid, 0750);
+
 	init_mkdir(var_data_dir, mail_uid, mail_gid, 0700);
 	init_mkdir(var_mail_base, vmail_uid, vmail_gid, 0700);
 	if (*var_maillog_file) {

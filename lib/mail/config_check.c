@@ -32,10 +32,10 @@
 #include "mail/svc_listen.h"
 #include "mail/tls_cert.h"
 
-/* The queue's subdirectories, as `gannet init` makes them. */
+/* The queue's subdirectories, as `gannet init` makes them (active/, which
+ * has a mode of its own, is checked apart). */
 static const char *const check_queue_dirs[] = {
     "incoming",
-    "active",
     "deferred",
     "hold",
     "corrupt",
@@ -257,22 +257,21 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 	if (mail != NULL) {
 		check_dir(
 		    var_queue_dir, mail->pw_uid, mail->pw_name, 0755, true);
+		/* active/ is readable by mail_owner's group, which the local
+		 * delivery agent keeps (deliver(8)) */
+		buf_reset(path);
+		buf_printf(path, "%s/active", var_queue_dir);
+		check_dir(
+		    buf_cstr(path), mail->pw_uid, mail->pw_name, 0750, true);
 		for (size_t i = 0; i < NELEM(check_queue_dirs); i++) {
 			bool is_public =
 			    strcmp(check_queue_dirs[i], "public") == 0;
-			/* active/: read by the local delivery agent through
-			 * mail_owner's group (deliver(8)) */
-			bool is_active =
-			    strcmp(check_queue_dirs[i], "active") == 0;
 
 			buf_reset(path);
 			buf_printf(
 			    path, "%s/%s", var_queue_dir, check_queue_dirs[i]);
 			check_dir(buf_cstr(path), mail->pw_uid, mail->pw_name,
-			    is_public       ? 0755
-			        : is_active ? 0750
-			                    : 0700,
-			    true);
+			    is_public ? 0755 : 0700, true);
 		}
 		/* 0751: gannet init lets the auth service reach its state
 		 * directory through the group (0750); 0711 is fine too. */

@@ -24,6 +24,7 @@
 const struct cfg_param *const params_tables[] = {
     params_global,
     params_dns,
+    params_deliver,
     params_smtp,
     params_master,
     params_accounts,
@@ -31,7 +32,6 @@ const struct cfg_param *const params_tables[] = {
     params_pop3d,
     params_smtpd,
     params_imapd,
-    params_deliver,
     NULL,
 };
 
