@@ -199,22 +199,24 @@ def test_message_is_fsynced_before_the_reply(local):
                                "trace=fsync,fdatasync,link,linkat,rename,"
                                "renameat,renameat2,write,sendto,sendmsg",
                                "-p", str(pid)], stderr=subprocess.PIPE)
+
+    def replies(text):
+        return [i for i, l in enumerate(text.splitlines())
+                if "status\\n" in l and ("write" in l or "send" in l)]
     try:
-        # strace prints nothing when attached with -qq: wait for it by
-        # delivering until a traced delivery shows up.
+        # strace says nothing when it has attached: deliver until two
+        # replies were traced, so that one whole delivery lies between.
         for _ in range(100):
             _, res = deliver(agent, local, ["joe@example.org"])
             assert res[0]["status"] == "sent"
-            if os.path.exists(trace) and "link" in open(trace).read():
+            if os.path.exists(trace) and len(replies(open(trace).read())) > 1:
                 break
     finally:
         tracer.terminate()
         tracer.wait(10)
-    lines = open(trace).read().splitlines()
-    last_link = max(i for i, l in enumerate(lines) if "link" in l)
-    start = max([i for i, l in enumerate(lines[:last_link])
-                 if "status" in l and ("write" in l or "send" in l)] + [0])
-    seq = lines[start:]
+    text = open(trace).read()
+    first, second = replies(text)[:2]
+    seq = text.splitlines()[first + 1:second + 1]
     kinds = []
     for l in seq:
         call = l.split(None, 1)[1].split("(")[0]
@@ -222,7 +224,7 @@ def test_message_is_fsynced_before_the_reply(local):
             kinds.append("sync")
         elif "link" in call or "rename" in call:
             kinds.append("link")
-        elif "status" in l and call in ("write", "sendto", "sendmsg"):
+        elif "status\\n" in l and call in ("write", "sendto", "sendmsg"):
             kinds.append("reply")
     # the file's fsync, the link, the directory's fsync, then the reply
     i = kinds.index("link")
