@@ -10,11 +10,14 @@ import glob
 import mailbox
 import os
 import shutil
+import smtplib
+import socket
 import subprocess
+import time
 
 import pytest
 
-from agentproto import Agent, encode_request, write_queue_file
+from agentproto import TOP, Agent, encode_request, write_queue_file
 
 SENDER = "alice@client.example"
 BODY = ("From: <alice@client.example>\nTo: <joe@example.org>\n"
@@ -46,6 +49,7 @@ def local(instance):
     inst = instance
     inst.gannet("domain", "add", "example.org")
     for a, extra in (("joe@example.org", ()), ("ann@example.org", ()),
+                     ("bob@example.org", ()),
                      ("full@example.org", ("--quota", "1000")),
                      ("off@example.org", ("--disabled",))):
         inst.gannet("user", "add", a, "--no-password", *extra)
@@ -240,3 +244,75 @@ def test_check_accepts_the_queue_modes(local):
     if os.getuid() == 0:
         assert st.st_mode & 0o777 == 0o750
     assert glob.glob(local.path("queue", "active", "*")) == []
+
+
+# End to end, through the master, smtpd, the queue manager and this agent.
+
+QMGR = os.path.join(TOP, "libexec", "qmgr")
+
+
+def wait_until(fn, what, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def smtp_send(inst, sender, rcpt, body):
+    end = time.time() + 10
+    while True:
+        try:
+            c = smtplib.SMTP("127.0.0.1", inst.port("smtp"), timeout=30)
+            break
+        except (OSError, socket.error):
+            if time.time() > end:
+                raise
+            time.sleep(0.1)
+    with c:
+        c.ehlo("client.test")
+        c.sendmail(sender, [rcpt], body)
+
+
+def queue_idle(inst):
+    return all(not [f for f in os.listdir(inst.path("queue", d))
+                    if not f.startswith(".")]
+               for d in ("incoming", "active", "deferred"))
+
+
+@pytest.mark.skipif(not os.path.exists(QMGR),
+                    reason="no queue manager (libexec/qmgr) in this tree")
+def test_autoreply_through_the_mail_system(local):
+    inst = local
+    inst.gannet("conf", "set", "smtpd_reject_unauth_local_sender=no")
+    inst.gannet("user", "autoreply", "joe@example.org", "--subject", "Away",
+                "--text", "Back on Monday.\nJoe")
+    inst.gannet("start")
+    inst.started = True
+    msg = ("From: <ann@example.org>\r\nTo: <joe@example.org>\r\n"
+           "Subject: Lunch\r\nMessage-ID: <lunch1@example.org>\r\n\r\n"
+           "Friday?\r\n")
+    smtp_send(inst, "ann@example.org", "joe@example.org", msg)
+    replies = wait_until(lambda: messages(inst, "ann@example.org"),
+                         "the auto-reply in ann's Maildir")
+    assert len(messages(inst, "joe@example.org")) == 1
+    r = replies[0]
+    assert r["Return-Path"] == "<>"
+    assert r["From"] == "<joe@example.org>"
+    assert r["Subject"] == "Away"
+    assert r["Auto-Submitted"] == "auto-replied"
+    assert r["In-Reply-To"] == "<lunch1@example.org>"
+    assert "Back on Monday.\nJoe" in r.get_payload()
+    # Once per sender: the second message gets no second reply; nor does
+    # a message from a mailing list.
+    smtp_send(inst, "ann@example.org", "joe@example.org",
+              msg.replace("lunch1", "lunch2"))
+    smtp_send(inst, "bob@example.org", "joe@example.org",
+              "List-Id: <news.example.org>\r\nSubject: news\r\n\r\nx\r\n")
+    wait_until(lambda: len(messages(inst, "joe@example.org")) == 3,
+               "three messages for joe")
+    wait_until(lambda: queue_idle(inst), "an empty queue")
+    assert len(messages(inst, "ann@example.org")) == 1
+    assert messages(inst, "bob@example.org") == []
