@@ -237,6 +237,33 @@ def test_message_is_fsynced_before_the_reply(local):
     assert "sync" in kinds[i:j], seq
 
 
+def test_queue_file_is_read_once_for_all_recipients(local):
+    """Three recipients, one request: the queue file is opened once."""
+    if shutil.which("strace") is None:
+        pytest.skip("strace is not installed")
+    trace = local.path("strace-open.out")
+    rcpts = ["joe@example.org", "ann@example.org", "bob@example.org"]
+    agent = local.start_agent()
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, "-e",
+                               "trace=open,openat,sendto,write",
+                               "-p", str(agent.proc.pid)],
+                              stderr=subprocess.PIPE)
+    try:
+        # Wait until strace is attached: a traced reply.
+        for _ in range(100):
+            deliver(agent, local, ["joe@example.org"])
+            if os.path.exists(trace) and "status\\n" in open(trace).read():
+                break
+        qid, res = deliver(agent, local, rcpts)
+    finally:
+        tracer.terminate()
+        tracer.wait(10)
+    assert [r["status"] for r in res] == ["sent"] * 3
+    opens = [l for l in open(trace) if "/active/" + qid in l]
+    assert len(opens) == 1, opens
+    assert len(messages(local, "bob@example.org")) == 1
+
+
 def test_check_accepts_the_queue_modes(local):
     out = local.gannet("check", check=False)
     assert "active: mode" not in out.stdout + out.stderr
