@@ -189,13 +189,17 @@ def test_malformed_request_is_closed_without_reply(local):
     local.wait_log("malformed delivery request")
 
 
-def test_message_is_fsynced_before_the_reply(local):
-    """strace shows the order: the file is fsync'd, linked into new/, the
-    directory fsync'd, and only then the reply is written."""
+def need_strace():
     if shutil.which("strace") is None:
         pytest.skip("strace is not installed")
     if subprocess.run(["strace", "-o", "/dev/null", "true"]).returncode:
         pytest.skip("strace cannot trace here")
+
+
+def test_message_is_fsynced_before_the_reply(local):
+    """strace shows the order: the file is fsync'd, linked into new/, the
+    directory fsync'd, and only then the reply is written."""
+    need_strace()
     trace = local.path("strace.out")
     agent = local.start_agent()
     pid = agent.proc.pid
@@ -239,8 +243,7 @@ def test_message_is_fsynced_before_the_reply(local):
 
 def test_queue_file_is_read_once_for_all_recipients(local):
     """Three recipients, one request: the queue file is opened once."""
-    if shutil.which("strace") is None:
-        pytest.skip("strace is not installed")
+    need_strace()
     trace = local.path("strace-open.out")
     rcpts = ["joe@example.org", "ann@example.org", "bob@example.org"]
     agent = local.start_agent()
