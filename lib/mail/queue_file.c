@@ -29,14 +29,13 @@
 #include "util/clock.h"
 #include "util/fileutil.h"
 #include "util/log.h"
-#include "util/net.h"
-#include "util/stream.h"
 #include "util/xalloc.h"
 
 #include "proto/smtp_addr.h"
 #include "proto/smtp_cmd.h"
 
 #include "mail/queue_file.h"
+#include "mail/queue_trigger.h"
 
 #define QF_MAGIC      "gannet_queue"
 #define QF_SIZE_WIDTH 20
@@ -1048,30 +1047,15 @@ queue_count(const char *queue_dir, long stop_after)
 	return n;
 }
 
-/* queue_wake - tell the queue manager there is new mail */
+/* queue_wake - tell the queue manager there is new mail (one "W" on its
+ * trigger socket, queue_trigger.h); a queue manager that is not running
+ * finds the mail when it starts, so failure is silent */
 void
 queue_wake(const char *queue_dir)
 {
-	static const char *const socks[] = {"private/qmgr", "public/qmgr"};
-	struct buf *path = buf_new(128), *why = buf_new(64);
+	struct buf *why = buf_new(64);
 
-	for (size_t i = 0; i < NELEM(socks); i++) {
-		struct stream *s;
-		int fd;
-
-		buf_reset(path);
-		buf_printf(path, "%s/%s", queue_dir, socks[i]);
-		if (!file_exists(buf_cstr(path)))
-			continue;
-		if ((fd = net_connect_unix(buf_cstr(path), 1000, why)) < 0)
-			continue;
-		s = stream_open(fd);
-		stream_set_timeout(s, 1);
-		(void)stream_puts(s, "W");
-		(void)stream_flush(s);
-		stream_close(&s);
-		break;
-	}
-	buf_free(&path);
+	(void)queue_trigger_qmgr(
+	    queue_dir, QUEUE_TRIGGER_WAKE, strlen(QUEUE_TRIGGER_WAKE), why);
 	buf_free(&why);
 }
