@@ -7,6 +7,7 @@
  */
 #include "util/sys_defs.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 #include "util/buf.h"
@@ -185,7 +186,7 @@ maildrop_parse(
 		} else if (KEY("body") && strcmp(v, "8BITMIME") == 0) {
 			md->body = SMTP_BODY_8BITMIME;
 		} else if (KEY("size") && !has_size) {
-			if (str_parse_ulong(v, (unsigned long)len, &size) < 0) {
+			if (str_parse_ulong(v, (unsigned long)LONG_MAX, &size) < 0) {
 				free(v);
 				return maildrop_bad(why, "bad size", p, llen);
 			}
