@@ -20,8 +20,8 @@
 void
 maildrop_init(struct maildrop *md)
 {
+	/* An all-zero strv is an empty one (strv_push starts it). */
 	memset(md, 0, sizeof(*md));
-	strv_init(&md->rcpt);
 }
 
 /* maildrop_clear - free everything */
@@ -32,14 +32,14 @@ maildrop_clear(struct maildrop *md)
 	free(md->fullname);
 	free(md->envid);
 	strv_free(&md->rcpt);
-	maildrop_init(md);
+	memset(md, 0, sizeof(*md));
 }
 
 /* maildrop_value_ok - a value fits on one record line */
 static bool
 maildrop_value_ok(const char *s)
 {
-	if (strlen(s) > MAILDROP_RECORD_MAX - 16)
+	if (strlen(s) > MAILDROP_RECORD_MAX)
 		return false;
 	for (; *s; s++)
 		if (*s == '\n' || *s == '\r')
@@ -130,7 +130,8 @@ maildrop_parse(
 		if (nl == NULL)
 			return maildrop_bad(why, "truncated envelope", NULL, 0);
 		llen = (size_t)(nl - p);
-		if (llen > MAILDROP_RECORD_MAX)
+		/* key, space, value of at most MAILDROP_RECORD_MAX */
+		if (llen > MAILDROP_RECORD_MAX + 16)
 			return maildrop_bad(why, "envelope record too long",
 			    NULL, 0);
 		if (memchr(p, 0, llen) != NULL || memchr(p, '\r', llen))
@@ -153,6 +154,9 @@ maildrop_parse(
 			return maildrop_bad(why, "malformed record", p, llen);
 		klen = (size_t)(sp - p);
 		val = sp + 1;
+		if ((size_t)(nl - val) > MAILDROP_RECORD_MAX)
+			return maildrop_bad(why, "envelope record too long",
+			    NULL, 0);
 		v = xstrndup(val, (size_t)(nl - val));
 #define KEY(k) (klen == sizeof(k) - 1 && memcmp(p, k, klen) == 0)
 		if (KEY("sender") && !has_sender) {

@@ -37,7 +37,7 @@
 struct buf;
 
 #define MAILDROP_MAGIC      "gannet_maildrop 1"
-#define MAILDROP_RECORD_MAX 4096  /* one envelope line */
+#define MAILDROP_RECORD_MAX 4096  /* one envelope value */
 #define MAILDROP_RCPT_MAX   10000 /* recipients of one message */
 
 struct maildrop {
