@@ -244,10 +244,12 @@ queue_collect(size_t *n_out)
 			buf_reset(why);
 			if ((qf = queue_file_open(buf_cstr(path), false, why))
 			    == NULL) {
-				if (access(buf_cstr(path), F_OK) == 0)
+				/* Gone (delivered, or moved on: then it is
+				 * seen in the next directory) is no error. */
+				if (errno != ENOENT)
 					fprintf(stderr, "gannet: queue: %s\n",
 					    buf_cstr(why));
-				continue; /* gone: delivered or moved on */
+				continue;
 			}
 			v = xreallocarray(v, n + 1, sizeof(*v));
 			memset(&v[n], 0, sizeof(v[n]));
@@ -450,7 +452,7 @@ queue_mailq(void)
 		    : strcmp(it->dir, "hold") == 0 ? "!"
 		                                    : "");
 		queue_arrival(it, false, when, sizeof(when));
-		printf("%-*s %8lld %20.20s  %s\n", (int)width, idm,
+		printf("%-*s %8lld %-20.20s %s\n", (int)width, idm,
 		    (long long)it->env.body_size, when,
 		    *it->env.sender ? it->env.sender : "MAILER-DAEMON");
 		for (size_t r = 0; r < it->env.nrcpt; r++) {

@@ -891,12 +891,14 @@ queue_file_open(const char *path, bool writable, struct buf *why)
 	char tail[QUEUE_ID_MAX + 8];
 	struct stat st;
 	size_t tlen;
+	int saved_errno = EINVAL;
 
 	base = base ? base + 1 : path;
 	qf->writable = writable;
 	qf->fd =
 	    open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
 	if (qf->fd < 0) {
+		saved_errno = errno;
 		buf_printf(why, "open %s: %m", path);
 		goto bad;
 	}
@@ -926,6 +928,7 @@ queue_file_open(const char *path, bool writable, struct buf *why)
 bad:
 	buf_free(&data);
 	queue_file_close(&qf);
+	errno = saved_errno;
 	return NULL;
 }
 
