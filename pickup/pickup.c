@@ -52,7 +52,6 @@ struct pickup_state {
 	struct buf *why;
 	struct buf *path;
 	struct buf *line; /* one output line */
-	struct buf *hdr;  /* header names seen: from, date, message-id */
 };
 
 static struct pickup_state pk;
@@ -195,8 +194,7 @@ pickup_message(struct queue_writer *qw, const struct maildrop *md,
 	bool has_msgid = false, seen_field = false;
 	struct buf *b = buf_new(256);
 
-	buf_printf(b,
-	    "Received: by %s (Gannet, from userid %ld)\r\n\tid %s; ",
+	buf_printf(b, "Received: by %s (Gannet, from userid %ld)\r\n\tid %s; ",
 	    var_myhostname, (long)uid, queue_writer_id(qw));
 	pickup_date(b);
 	buf_cats(b, "\r\n");
@@ -265,8 +263,8 @@ pickup_enqueue(const struct maildrop *md, const char *msg, uid_t uid,
 	for (size_t i = 0; i < md->rcpt.n; i++) {
 		if ((a = pickup_addr(md->rcpt.v[i], &env.smtputf8, pk.why))
 		    == NULL) {
-			buf_printf(pk.why, " (recipient %.100s)",
-			    md->rcpt.v[i]);
+			buf_printf(
+			    pk.why, " (recipient %.100s)", md->rcpt.v[i]);
 			goto out;
 		}
 		queue_env_add_rcpt(&env, a, md->rcpt.v[i], NULL, md->notify);
@@ -296,8 +294,8 @@ pickup_enqueue(const struct maildrop *md, const char *msg, uid_t uid,
 	buf_sets(qid_out, queue_writer_id(qw));
 	if (queue_writer_commit(qw, QUEUE_INCOMING, pk.why) < 0)
 		goto out;
-	log_info("%s: uid=%ld from=<%s>", buf_cstr(qid_out), (long)uid,
-	    env.sender);
+	log_info(
+	    "%s: uid=%ld from=<%s>", buf_cstr(qid_out), (long)uid, env.sender);
 	ret = 0;
 out:
 	queue_writer_free(&qw);
@@ -317,8 +315,8 @@ pickup_set_aside(int dfd, const char *name, const char *reason)
 		    name, reason, buf_cstr(to));
 		(void)unlinkat(dfd, name, 0);
 	} else
-		log_warn("maildrop/%s: %s; moved to %s", name, reason,
-		    buf_cstr(to));
+		log_warn(
+		    "maildrop/%s: %s; moved to %s", name, reason, buf_cstr(to));
 	buf_free(&to);
 }
 
@@ -352,8 +350,7 @@ pickup_file(int dfd, const char *name)
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
-		pickup_set_aside(
-		    dfd, name, "not a plain file with one link");
+		pickup_set_aside(dfd, name, "not a plain file with one link");
 		goto out;
 	}
 	if (st.st_size > cap) {
@@ -369,8 +366,7 @@ pickup_file(int dfd, const char *name)
 		size_t got = 0;
 
 		while (got < (size_t)st.st_size) {
-			ssize_t n =
-			    read(fd, p + got, (size_t)st.st_size - got);
+			ssize_t n = read(fd, p + got, (size_t)st.st_size - got);
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -385,8 +381,8 @@ pickup_file(int dfd, const char *name)
 		pickup_set_aside(dfd, name, buf_cstr(pk.why));
 		goto out;
 	}
-	if (pickup_enqueue(&md, buf_cstr(pk.data) + md.msg_offset, st.st_uid,
-	        &is_bad, qid)
+	if (pickup_enqueue(
+	        &md, buf_cstr(pk.data) + md.msg_offset, st.st_uid, &is_bad, qid)
 	    < 0) {
 		if (is_bad)
 			pickup_set_aside(dfd, name, buf_cstr(pk.why));
@@ -463,7 +459,6 @@ pickup_post_jail(void)
 	pk.why = buf_new(256);
 	pk.path = buf_new(256);
 	pk.line = buf_new(1024);
-	pk.hdr = buf_new(64);
 	pickup_scan();
 }
 

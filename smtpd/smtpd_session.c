@@ -657,9 +657,12 @@ smtpd_cmd_etrn(struct smtpd_state *st)
 	/* The queue manager flushes the deferred mail of that domain
 	 * (RFC 1985: the reply only says the request was taken). */
 	if (queue_trigger_flush(var_queue_dir, dom, st->why) < 0) {
-		log_warn("%s: ETRN %s: %s", st->namaddr, dom, buf_cstr(st->why));
-		smtpd_reply(st, "458 4.3.0 Unable to queue messages for node "
-		                "<%s>", dom);
+		log_warn(
+		    "%s: ETRN %s: %s", st->namaddr, dom, buf_cstr(st->why));
+		smtpd_reply(st,
+		    "458 4.3.0 Unable to queue messages for node "
+		    "<%s>",
+		    dom);
 		return;
 	}
 	log_info("%s: ETRN %s", st->namaddr, dom);

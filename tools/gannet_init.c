@@ -119,7 +119,8 @@ init_ensure_group(const char *name)
 	if (gr)
 		return gr->gr_gid;
 	if (gannet_run(argv) != 0)
-		log_fatal("init: could not create group %s with groupadd", name);
+		log_fatal(
+		    "init: could not create group %s with groupadd", name);
 	if ((gr = getgrnam(name)) == NULL)
 		log_fatal("init: group %s still missing after groupadd", name);
 	log_info("init: created group %s", name);

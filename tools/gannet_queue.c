@@ -42,8 +42,9 @@
 #include "gannet.h"
 
 #define QUEUE_USAGE                                                            \
-	"queue show [-m] ID|PATH... | queue list [--json] | queue mailq | "     \
-	"queue flush [DOMAIN] | queue delete|hold|release|requeue ID...|ALL | " \
+	"queue show [-m] ID|PATH... | queue list [--json] | queue mailq | "    \
+	"queue flush [DOMAIN] | queue delete|hold|release|requeue ID...|ALL "  \
+	"| "                                                                   \
 	"queue suspend|resume"
 
 /* The directories where a message lives, in the order mail flows. */
@@ -196,8 +197,9 @@ queue_copy_env(struct queue_env *to, const struct queue_env *from)
 	to->body_size = from->body_size;
 	to->sender = xstrdup(from->sender);
 	for (size_t i = 0; i < from->nrcpt; i++)
-		queue_env_add_rcpt(to, from->rcpt[i].addr, from->rcpt[i].orig,
-		    NULL, 0)->state = from->rcpt[i].state;
+		queue_env_add_rcpt(
+		    to, from->rcpt[i].addr, from->rcpt[i].orig, NULL, 0)
+		    ->state = from->rcpt[i].state;
 }
 
 /* queue_item_cmp - by ID, which sorts by arrival */
@@ -320,8 +322,8 @@ queue_arrival(const struct queue_item *it, bool iso, char *out, size_t len)
 	struct tm tm;
 
 	localtime_r(&t, &tm);
-	if (strftime(out, len, iso ? "%Y-%m-%dT%H:%M:%S%z" : "%a %b %e %H:%M:%S",
-	        &tm)
+	if (strftime(out, len,
+	        iso ? "%Y-%m-%dT%H:%M:%S%z" : "%a %b %e %H:%M:%S", &tm)
 	    == 0)
 		out[0] = 0;
 }
@@ -448,9 +450,9 @@ queue_mailq(void)
 		const char *last = NULL;
 
 		snprintf(idm, sizeof(idm), "%s%s", it->id,
-		    strcmp(it->dir, "active") == 0 ? "*"
-		    : strcmp(it->dir, "hold") == 0 ? "!"
-		                                    : "");
+		    strcmp(it->dir, "active") == 0     ? "*"
+		        : strcmp(it->dir, "hold") == 0 ? "!"
+		                                       : "");
 		queue_arrival(it, false, when, sizeof(when));
 		printf("%-*s %8lld %-20.20s %s\n", (int)width, idm,
 		    (long long)it->env.body_size, when,
@@ -472,8 +474,8 @@ queue_mailq(void)
 		printf("\n");
 		kbytes += ((unsigned long long)it->env.body_size + 1023) / 1024;
 	}
-	printf("-- %llu Kbytes in %zu Request%s.\n", kbytes, n,
-	    n == 1 ? "" : "s");
+	printf(
+	    "-- %llu Kbytes in %zu Request%s.\n", kbytes, n, n == 1 ? "" : "s");
 	queue_items_free(v, n);
 	return 0;
 }
@@ -522,11 +524,13 @@ queue_act(enum queue_op op, const char *id)
 					ret = -1;
 			} else {
 				queue_file_path(var_queue_dir,
-				    op == QOP_HOLD ? "hold" : "incoming", id, to);
+				    op == QOP_HOLD ? "hold" : "incoming", id,
+				    to);
 				if (rename(buf_cstr(from), buf_cstr(to)) == 0) {
 					queue_sync_dir(dir);
-					queue_sync_dir(op == QOP_HOLD ? "hold"
-					                              : "incoming");
+					queue_sync_dir(op == QOP_HOLD
+					        ? "hold"
+					        : "incoming");
 					ret = 1;
 				} else if (errno != ENOENT)
 					ret = -1;
@@ -603,10 +607,9 @@ queue_cmd_op(enum queue_op op, int argc, char **argv)
 		} else if (r == 0 && !(argc == 1 && !strcmp(argv[0], "ALL"))) {
 			fprintf(stderr,
 			    "gannet: queue: %s: no such message%s\n", ids.v[i],
-			    op == QOP_RELEASE ? " on hold"
-			    : op == QOP_REQUEUE
-			        ? " in deferred/ or hold/"
-			        : "");
+			    op == QOP_RELEASE       ? " on hold"
+			        : op == QOP_REQUEUE ? " in deferred/ or hold/"
+			                            : "");
 			status = 1;
 		} else if (r < 0)
 			status = 1;
@@ -720,7 +723,8 @@ gannet_cmd_queue(int argc, char **argv)
 		for (size_t k = 0; k < NELEM(ops); k++)
 			if (strcmp(sub, ops[k].name) == 0) {
 				gannet_load_config_lenient();
-				return queue_cmd_op(ops[k].op, argc - 2, argv + 2);
+				return queue_cmd_op(
+				    ops[k].op, argc - 2, argv + 2);
 			}
 	}
 	if (argc < 3 || strcmp(sub, "show") != 0)

@@ -221,8 +221,8 @@ sm_extract(struct maildrop *md, struct buf *msg)
 	struct buf *out = buf_new(buf_len(msg) + 1);
 	size_t hlen = rfc5322_header_len(buf_cstr(msg), buf_len(msg));
 
-	rfc5322_header_parse(buf_cstr(msg), hlen,
-	    (size_t)var_header_count_limit, &h);
+	rfc5322_header_parse(
+	    buf_cstr(msg), hlen, (size_t)var_header_count_limit, &h);
 	for (size_t i = 0; i < h.n; i++) {
 		const struct rfc5322_field *f = &h.v[i];
 		struct rfc5322_addr_list l = {0};
@@ -314,8 +314,9 @@ sm_dsn_notify(const char *s)
 		else if (str_eq_ci(w.v[i], "failure"))
 			bits |= SMTP_NOTIFY_FAILURE;
 		else
-			sm_fatal(EX_USAGE_, "-N %s: use never, or success, "
-			                    "delay and failure",
+			sm_fatal(EX_USAGE_,
+			    "-N %s: use never, or success, "
+			    "delay and failure",
 			    s);
 	}
 	strv_free(&w);
@@ -343,8 +344,8 @@ sm_drop(const struct maildrop *md, const struct buf *msg)
 	    (unsigned long long)tv.tv_sec, (unsigned long)tv.tv_usec,
 	    (long)getpid());
 	sm_group(true);
-	fd = open(buf_cstr(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-	    0644);
+	fd =
+	    open(buf_cstr(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
 	err = errno;
 	sm_group(false);
 	if (fd < 0) {
@@ -401,8 +402,8 @@ sm_usage(void)
 int
 main(int argc, char **argv)
 {
-	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1
-	                                          : argv[0];
+	const char *prog =
+	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	const char *config_dir = getenv("GANNET_CONFIG_DIR");
 	const char *sender = NULL, *fullname = NULL, *flush = NULL;
 	char mode = 'm'; /* m: mail, p: -bp, i: -bi, q: -q */
@@ -435,8 +436,8 @@ main(int argc, char **argv)
 			else if (str_eq_ci(optarg, "7bit"))
 				md.body = SMTP_BODY_7BIT;
 			else
-				sm_fatal(EX_USAGE_, "-B %s: use 7bit or 8bitmime",
-				    optarg);
+				sm_fatal(EX_USAGE_,
+				    "-B %s: use 7bit or 8bitmime", optarg);
 			break;
 		case 'C':
 			config_dir = optarg;
@@ -517,8 +518,8 @@ main(int argc, char **argv)
 		sm_group_drop();
 		why = buf_new(128);
 		if (queue_trigger_flush(var_queue_dir, flush, why) < 0)
-			sm_fatal(EX_TEMPFAIL_, "flush the queue: %s",
-			    buf_cstr(why));
+			sm_fatal(
+			    EX_TEMPFAIL_, "flush the queue: %s", buf_cstr(why));
 		buf_free(&why);
 		return EX_OK_;
 	default:
@@ -584,8 +585,8 @@ main(int argc, char **argv)
 	sm_group_drop();
 	/* pickup also looks every pickup wake-up period; this is only to
 	 * be quick, so no answer is no error. */
-	(void)queue_trigger_send(var_queue_dir, "public/pickup",
-	    QUEUE_TRIGGER_WAKE, 1, why);
+	(void)queue_trigger_send(
+	    var_queue_dir, "public/pickup", QUEUE_TRIGGER_WAKE, 1, why);
 	buf_free(&msg);
 	buf_free(&why);
 	maildrop_clear(&md);

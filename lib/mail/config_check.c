@@ -268,7 +268,7 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 			 * in a root instance (sendmail(1)) */
 			check_dir(buf_cstr(path), mail->pw_uid, mail->pw_name,
 			    is_public ? 0755
-			    : strcmp(check_queue_dirs[i], "maildrop") == 0
+			        : strcmp(check_queue_dirs[i], "maildrop") == 0
 			        ? 01730
 			        : 0700,
 			    true);

@@ -49,8 +49,8 @@ maildrop_value_ok(const char *s)
 
 /* maildrop_format - the envelope records */
 int
-maildrop_format(const struct maildrop *md, size_t msg_len, struct buf *out,
-    struct buf *why)
+maildrop_format(
+    const struct maildrop *md, size_t msg_len, struct buf *out, struct buf *why)
 {
 	const char *sender = md->sender ? md->sender : "";
 
@@ -58,8 +58,9 @@ maildrop_format(const struct maildrop *md, size_t msg_len, struct buf *out,
 	if (!maildrop_value_ok(sender)
 	    || (md->fullname && !maildrop_value_ok(md->fullname))
 	    || (md->envid && !maildrop_value_ok(md->envid))) {
-		buf_sets(why, "line break in, or too long: sender, full name "
-		              "or envelope ID");
+		buf_sets(why,
+		    "line break in, or too long: sender, full name "
+		    "or envelope ID");
 		return -1;
 	}
 	if (md->rcpt.n == 0) {
@@ -132,11 +133,13 @@ maildrop_parse(
 		llen = (size_t)(nl - p);
 		/* key, space, value of at most MAILDROP_RECORD_MAX */
 		if (llen > MAILDROP_RECORD_MAX + 16)
-			return maildrop_bad(why, "envelope record too long",
-			    NULL, 0);
+			return maildrop_bad(
+			    why, "envelope record too long", NULL, 0);
 		if (memchr(p, 0, llen) != NULL || memchr(p, '\r', llen))
-			return maildrop_bad(why, "control character in "
-			                         "envelope", NULL, 0);
+			return maildrop_bad(why,
+			    "control character in "
+			    "envelope",
+			    NULL, 0);
 		if (lineno++ == 0) {
 			if (llen != strlen(MAILDROP_MAGIC)
 			    || memcmp(p, MAILDROP_MAGIC, llen) != 0)
@@ -155,8 +158,8 @@ maildrop_parse(
 		klen = (size_t)(sp - p);
 		val = sp + 1;
 		if ((size_t)(nl - val) > MAILDROP_RECORD_MAX)
-			return maildrop_bad(why, "envelope record too long",
-			    NULL, 0);
+			return maildrop_bad(
+			    why, "envelope record too long", NULL, 0);
 		v = xstrndup(val, (size_t)(nl - val));
 #define KEY(k) (klen == sizeof(k) - 1 && memcmp(p, k, klen) == 0)
 		if (KEY("sender") && !has_sender) {
@@ -167,8 +170,8 @@ maildrop_parse(
 		} else if (KEY("rcpt") && *v) {
 			if (md->rcpt.n >= MAILDROP_RCPT_MAX) {
 				free(v);
-				return maildrop_bad(why,
-				    "too many recipients", NULL, 0);
+				return maildrop_bad(
+				    why, "too many recipients", NULL, 0);
 			}
 			strv_push(&md->rcpt, v);
 		} else if (KEY("notify")) {
@@ -190,15 +193,16 @@ maildrop_parse(
 		} else if (KEY("body") && strcmp(v, "8BITMIME") == 0) {
 			md->body = SMTP_BODY_8BITMIME;
 		} else if (KEY("size") && !has_size) {
-			if (str_parse_ulong(v, (unsigned long)LONG_MAX, &size) < 0) {
+			if (str_parse_ulong(v, (unsigned long)LONG_MAX, &size)
+			    < 0) {
 				free(v);
 				return maildrop_bad(why, "bad size", p, llen);
 			}
 			has_size = true;
 		} else {
 			free(v);
-			return maildrop_bad(why, "unknown or repeated record",
-			    p, llen);
+			return maildrop_bad(
+			    why, "unknown or repeated record", p, llen);
 		}
 #undef KEY
 		free(v);
@@ -249,8 +253,8 @@ maildrop_check_message(const char *msg, size_t len,
 		if ((p[0] == ' ' || p[0] == '\t') && count > 0) {
 			field += llen;
 		} else {
-			while (i < llen && p[i] > 32 && p[i] < 127
-			    && p[i] != ':')
+			while (
+			    i < llen && p[i] > 32 && p[i] < 127 && p[i] != ':')
 				i++;
 			if (i == 0 || i >= llen || p[i] != ':')
 				break; /* not a header: the body starts */

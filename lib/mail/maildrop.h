@@ -61,8 +61,8 @@ void maildrop_clear(struct maildrop *md);
 /* maildrop_format - the envelope records for a message of msg_len
  * bytes (through the empty line), into out (reset first). 0, or -1 with
  * why when a value cannot be written (a line break in it, too long). */
-int maildrop_format(const struct maildrop *md, size_t msg_len,
-    struct buf *out, struct buf *why);
+int maildrop_format(const struct maildrop *md, size_t msg_len, struct buf *out,
+    struct buf *why);
 
 /* maildrop_parse - a whole maildrop file image; fills md (cleared
  * first), with msg_offset/msg_len locating the message. 0, or -1 with
@@ -73,8 +73,8 @@ int maildrop_parse(
 
 /* Limits of the message itself. */
 struct maildrop_limits {
-	long size;        /* message_size_limit, 0 = none */
-	long header_size; /* header_size_limit: one header, unfolded */
+	long size;         /* message_size_limit, 0 = none */
+	long header_size;  /* header_size_limit: one header, unfolded */
 	long header_count; /* header_count_limit */
 };
 

@@ -19,8 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	maildrop_init(&md);
 	if (maildrop_parse((const char *)data, size, &md, why) == 0) {
-		(void)maildrop_check_message((const char *)data + md.msg_offset,
-		    md.msg_len, &lim, why);
+		(void)maildrop_check_message(
+		    (const char *)data + md.msg_offset, md.msg_len, &lim, why);
 		/* What parses must format again. */
 		if (maildrop_format(&md, md.msg_len, out, why) < 0)
 			__builtin_trap();

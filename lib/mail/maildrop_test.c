@@ -37,8 +37,7 @@ static const struct {
     {"gannet_maildrop 1\nsender a@b\nrcpt c@d\nnotify 99\nsize 0\n\n", -1,
         "bad notify"},
     {"gannet_maildrop 1\nsender a@b\nrcpt c@d\nsize -1\n\n", -1, "bad size"},
-    {"gannet_maildrop 1\nsender a@b\nrcpt c@d\r\nsize 0\n\n", -1,
-        "control"},
+    {"gannet_maildrop 1\nsender a@b\nrcpt c@d\r\nsize 0\n\n", -1, "control"},
     {"gannet_maildrop 1\nsender a@b\nrcpt c@d\nsize 0", -1, "truncated"},
     {"", -1, "truncated"},
 };
@@ -74,8 +73,8 @@ test_roundtrip(void)
 	T_STREQ(back.envid, "id-1");
 	T_ASSERT(back.body == SMTP_BODY_8BITMIME);
 	T_ASSERT(back.msg_len == strlen(msg));
-	T_ASSERT(memcmp(buf_cstr(out) + back.msg_offset, msg, back.msg_len)
-	    == 0);
+	T_ASSERT(
+	    memcmp(buf_cstr(out) + back.msg_offset, msg, back.msg_len) == 0);
 	/* A line break in a value cannot make a second record. */
 	free(md.fullname);
 	md.fullname = xstrdup("x\nrcpt evil@example.org");
@@ -94,10 +93,10 @@ test_limits(void)
 	struct buf *why = buf_new(64);
 
 	t_begin("maildrop message limits");
-	T_ASSERT(maildrop_check_message("A: 1\nB: 2\n\nbody\n", 17, &lim, why)
-	    == 0);
-	T_ASSERT(maildrop_check_message("A: 1\nB: 2\nC: 3\n\n", 16, &lim, why)
-	    < 0);
+	T_ASSERT(
+	    maildrop_check_message("A: 1\nB: 2\n\nbody\n", 17, &lim, why) == 0);
+	T_ASSERT(
+	    maildrop_check_message("A: 1\nB: 2\nC: 3\n\n", 16, &lim, why) < 0);
 	T_ASSERT(strstr(buf_cstr(why), "header_count_limit") != NULL);
 	/* folded lines count towards the one field */
 	T_ASSERT(maildrop_check_message(
@@ -105,12 +104,12 @@ test_limits(void)
 	    < 0);
 	T_ASSERT(strstr(buf_cstr(why), "header_size_limit") != NULL);
 	/* the body is not headers, however it looks */
-	T_ASSERT(maildrop_check_message(
-	             "A: 1\n\nB: 2\nC: 3\nD: 4\n", 21, &lim, why)
+	T_ASSERT(
+	    maildrop_check_message("A: 1\n\nB: 2\nC: 3\nD: 4\n", 21, &lim, why)
 	    == 0);
 	lim.size = 10;
-	T_ASSERT(maildrop_check_message("A: 1\n\n123456789\n", 16, &lim, why)
-	    < 0);
+	T_ASSERT(
+	    maildrop_check_message("A: 1\n\n123456789\n", 16, &lim, why) < 0);
 	T_ASSERT(strstr(buf_cstr(why), "message_size_limit") != NULL);
 	buf_free(&why);
 }
@@ -125,8 +124,8 @@ main(void)
 	for (size_t i = 0; i < NELEM(pcases); i++) {
 		t_begin(pcases[i].in);
 		buf_reset(why);
-		T_ASSERT(maildrop_parse(pcases[i].in, strlen(pcases[i].in), &md,
-		             why)
+		T_ASSERT(
+		    maildrop_parse(pcases[i].in, strlen(pcases[i].in), &md, why)
 		    == pcases[i].ret);
 		if (pcases[i].why)
 			T_ASSERT(strstr(buf_cstr(why), pcases[i].why) != NULL);

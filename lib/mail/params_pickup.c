@@ -15,7 +15,7 @@ long var_maildrop_stale_time;
 const struct cfg_param params_pickup[] = {
     CFG_STR("setgid_group", "gannetdrop", &var_setgid_group),
     CFG_INT("header_count_limit", "1000", &var_header_count_limit, 10, 100000),
-    CFG_TIME("maildrop_stale_time", "1d", &var_maildrop_stale_time, 60,
-        86400 * 30),
+    CFG_TIME(
+        "maildrop_stale_time", "1d", &var_maildrop_stale_time, 60, 86400 * 30),
     CFG_END,
 };

@@ -31,8 +31,8 @@ queue_trigger_send(const char *queue_dir, const char *sock, const char *req,
 	stream_set_timeout_ms(s, QUEUE_TRIGGER_TIMEOUT);
 	if (stream_write(s, req, len) < 0 || stream_flush(s) < 0) {
 		buf_reset(why);
-		buf_printf(why, "write to %s: %s", buf_cstr(path),
-		    stream_strerror(s));
+		buf_printf(
+		    why, "write to %s: %s", buf_cstr(path), stream_strerror(s));
 	} else
 		ret = 0;
 	stream_close(&s);
@@ -72,7 +72,8 @@ queue_trigger_flush(const char *queue_dir, const char *domain, struct buf *why)
 	int ret;
 
 	if (domain == NULL || *domain == 0)
-		return queue_trigger_qmgr(queue_dir, QUEUE_TRIGGER_FLUSH, 1, why);
+		return queue_trigger_qmgr(
+		    queue_dir, QUEUE_TRIGGER_FLUSH, 1, why);
 	if (strlen(domain) > 255) {
 		buf_reset(why);
 		buf_cats(why, "domain name too long");

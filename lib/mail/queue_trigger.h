@@ -25,8 +25,8 @@ struct buf;
 /* queue_trigger_send - connect to queue_dir/sock (e.g. "private/qmgr"),
  * write the len bytes of req, close. 0, or -1 with why (the socket is
  * missing, nobody listens, or the write failed). */
-int queue_trigger_send(const char *queue_dir, const char *sock,
-    const char *req, size_t len, struct buf *why);
+int queue_trigger_send(const char *queue_dir, const char *sock, const char *req,
+    size_t len, struct buf *why);
 
 /* queue_trigger_qmgr - send req to the queue manager, trying
  * private/qmgr and then public/qmgr; 0, or -1 with why */
