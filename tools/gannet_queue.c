@@ -210,9 +210,10 @@ queue_item_cmp(const void *a, const void *b)
 	    ((const struct queue_item *)b)->id);
 }
 
-/* queue_collect - every message in the live directories, each once */
+/* queue_collect - every message in the live directories, each once;
+ * *errors_out counts directories that could not be read */
 static struct queue_item *
-queue_collect(size_t *n_out)
+queue_collect(size_t *n_out, int *errors_out)
 {
 	struct queue_item *v = NULL;
 	size_t n = 0;
@@ -225,8 +226,12 @@ queue_collect(size_t *n_out)
 		buf_reset(path);
 		buf_printf(path, "%s/%s", var_queue_dir, queue_live_dirs[d]);
 		if ((dir = opendir(buf_cstr(path))) == NULL) {
-			fprintf(stderr, "gannet: queue: open %s: %m\n",
-			    buf_cstr(path));
+			fprintf(stderr, "gannet: queue: open %s: %m%s\n",
+			    buf_cstr(path),
+			    errno == EACCES ? " (run this as root or as "
+			                      "mail_owner)"
+			                    : "");
+			(*errors_out)++;
 			continue;
 		}
 		while ((de = readdir(dir)) != NULL) {
@@ -349,9 +354,14 @@ static int
 queue_list(bool json)
 {
 	size_t n;
-	struct queue_item *v = queue_collect(&n);
+	int errors = 0;
+	struct queue_item *v = queue_collect(&n, &errors);
 	char when[64];
 
+	if (errors) {
+		queue_items_free(v, n);
+		return 1;
+	}
 	if (json)
 		printf("[");
 	for (size_t i = 0; i < n; i++) {
@@ -430,10 +440,15 @@ static int
 queue_mailq(void)
 {
 	size_t n, width = 11;
-	struct queue_item *v = queue_collect(&n);
+	int errors = 0;
+	struct queue_item *v = queue_collect(&n, &errors);
 	unsigned long long kbytes = 0;
 	char when[64];
 
+	if (errors) {
+		queue_items_free(v, n);
+		return 1;
+	}
 	if (n == 0) {
 		printf("Mail queue is empty\n");
 		free(v);

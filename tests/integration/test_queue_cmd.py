@@ -327,3 +327,26 @@ def test_files_moving_under_the_tools(mx):
     assert held | rest == set(ids) and not held & rest
     q(inst, "hold", "ALL")
     assert set(os.listdir(os.path.join(qd, "hold"))) == set(ids)
+
+
+def test_who_may_run_the_queue_commands(mx):
+    """root and mail_owner may; anyone else gets a clear error, not an
+    empty queue."""
+    inst, s = mx
+    a = submit(s, "alice@remote.example", ["joe@example.com"])
+    owner = inst.gannet("conf", "mail_owner").stdout.split("=")[1].strip()
+    as_owner = ["setpriv", "--reuid=" + owner, "--regid=" + owner,
+                "--clear-groups", "--"]
+    p = subprocess.run(as_owner + [GANNET, "-c", inst.dir, "queue", "hold", a],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run(as_owner + [MAILQ, "-C", inst.dir],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and a + "!" in p.stdout, p.stderr
+    nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup",
+              "--clear-groups", "--"]
+    p = subprocess.run(nobody + [MAILQ, "-C", inst.dir],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert "Permission denied (run this as root or as mail_owner)" in p.stderr
+    assert "Mail queue is empty" not in p.stdout
