@@ -168,7 +168,16 @@ sm_read_message(struct buf *msg, bool ignore_dots)
 	size_t cap = 0;
 	ssize_t n;
 
+	bool is_first = true;
+
 	while ((n = getline(&line, &cap, stdin)) > 0) {
+		/* A mailbox's "From " line first is not part of the message
+		 * (as Postfix's sendmail skips it). */
+		if (is_first && strncmp(line, "From ", 5) == 0) {
+			is_first = false;
+			continue;
+		}
+		is_first = false;
 		if (!ignore_dots
 		    && (strcmp(line, ".\n") == 0 || strcmp(line, ".\r\n") == 0
 		        || strcmp(line, ".") == 0))

@@ -147,6 +147,17 @@ def test_dot_line_ends_message_unless_i(system):
         assert msg.endswith("\r\nbefore\r\n.\r\nafter\r\n")
 
 
+def test_leading_from_line_is_dropped(system):
+    inst = system
+    sendmail(inst, ["a@example.org"],
+             "From someone@example.org Mon Dec  7 10:00:00 2026\n"
+             "Subject: mbox\n\nFrom here on\n")
+    [item] = queued(inst)
+    msg = queue_show(inst, item["id"])["message"]
+    assert "From someone" not in msg
+    assert "Subject: mbox\r\n" in msg and "\r\nFrom here on\r\n" in msg
+
+
 def test_dsn_options(system):
     inst = system
     sendmail(inst, ["-N", "success,delay", "-R", "hdrs", "-V", "env-42",
