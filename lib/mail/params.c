@@ -26,12 +26,12 @@ const struct cfg_param *const params_tables[] = {
     params_dns,
     params_smtp,
     params_master,
+    params_pickup,
     params_accounts,
     params_map,
     params_pop3d,
     params_smtpd,
     params_imapd,
-    params_pickup,
     NULL,
 };
 
