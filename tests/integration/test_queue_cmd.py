@@ -13,6 +13,7 @@ import socket
 import subprocess
 import threading
 import time
+import types
 
 import pytest
 
@@ -350,3 +351,47 @@ def test_who_may_run_the_queue_commands(mx):
     assert p.returncode == 1
     assert "Permission denied (run this as root or as mail_owner)" in p.stderr
     assert "Mail queue is empty" not in p.stdout
+
+
+QMGR = os.path.join(TOP, "libexec", "qmgr")
+
+
+@pytest.mark.skipif(not os.path.exists(QMGR), reason="no queue manager yet")
+def test_with_the_real_queue_manager(instance):
+    """Under the master with qmgr: a held message stays put while
+    deliveries run, release hands it back, and flush and ETRN reach qmgr."""
+    inst = instance
+    setup_accounts(inst)
+    inst.gannet("conf", "set", "mynetworks=127.0.0.1/32",
+                "relay_domains=backup.example")
+    inst.gannet("queue", "suspend")
+    inst.gannet("start")
+    inst.started = True
+    inst.wait_log("service qmgr: started")
+    end = time.time() + 10
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", inst.port("smtp")),
+                                     timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    a = submit(types.SimpleNamespace(port=inst.port("smtp")),
+               "alice@remote.example", ["joe@example.com"])
+    q(inst, "hold", a)
+    q(inst, "resume")
+    # Deliveries run again, but not for a held message.
+    assert listing(inst)[a]["status"] == "hold"
+    q(inst, "release", a)
+    end = time.time() + 20
+    while a in listing(inst) and time.time() < end:
+        time.sleep(0.1)
+    assert a not in listing(inst)
+    assert "%s: to=<joe@example.com>" % a in inst.log()
+    q(inst, "flush", "example.org")
+    inst.wait_log("flush example.org")
+    c = smtplib.SMTP("127.0.0.1", inst.port("smtp"), timeout=10)
+    c.ehlo("client.example.org")
+    assert c.docmd("ETRN", "backup.example")[0] == 250
+    c.quit()
+    inst.wait_log("flush backup.example")
