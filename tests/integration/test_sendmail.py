@@ -5,6 +5,7 @@ show` (the queue manager's own reader). Deliveries are suspended, so
 that a queue manager, once there is one, keeps the mail in the queue."""
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -291,3 +292,44 @@ def test_mailq_and_newaliases(system):
     q = inst.gannet("map", "query", "hash:" + inst.path("maps", "aliases"),
                     "info@example.com")
     assert q.stdout.strip() == "joe@example.com"
+
+
+def test_long_lines_split_and_bare_cr(system):
+    inst = system
+    long_line = "y" * 5000
+    sendmail(inst, ["a@example.org"],
+             "Subject: long\n\n%s\nbare\rcr\n" % long_line)
+    [item] = queued(inst)
+    msg = queue_show(inst, item["id"])["message"]
+    body = msg.split("\r\n\r\n", 1)[1]
+    lines = body.split("\r\n")
+    # line_length_limit is 2048 with the CRLF, as smtpd counts it.
+    assert lines[:3] == ["y" * 2046, "y" * 2046, "y" * 908]
+    assert lines[3] == "bare cr"
+    assert "\r" not in body.replace("\r\n", "")
+
+
+def test_wakeup_timer_finds_files_without_a_trigger(instance):
+    """A file that nobody announced is found by the master's wake-up
+    timer (here 1 second instead of 60)."""
+    inst = instance
+    svc = inst.path("services.conf")
+    with open(svc) as f:
+        text = f.read()
+    text = re.sub(r"^(pickup\s+unix\s+n\s+-\s+n\s+)60(\s)", r"\g<1>1\2",
+                  text, flags=re.M)
+    assert re.search(r"^pickup\s+unix\s+n\s+-\s+n\s+1\s", text, re.M)
+    with open(svc, "w") as f:
+        f.write(text)
+    inst.gannet("queue", "suspend")
+    inst.gannet("start")
+    inst.started = True
+    inst.wait_log("service pickup: started")
+    msg = "Subject: timer\n\nx\n"
+    data = ("gannet_maildrop 1\nsender a@example.org\nrcpt b@example.org\n"
+            "size %d\n\n%s" % (len(msg), msg))
+    with open(inst.path("queue", "maildrop", "77aa.1"), "w") as f:
+        f.write(data)
+    [item] = queued(inst, timeout=30)
+    assert item["sender"] == "a@example.org"
+    assert maildrop(inst) == []
