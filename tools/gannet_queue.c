@@ -32,11 +32,14 @@
 #include "util/buf.h"
 #include "util/fileutil.h"
 #include "util/log.h"
+#include "util/net.h"
+#include "util/stream.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
 #include "mail/params.h"
 #include "mail/queue_file.h"
+#include "mail/queue_list.h"
 #include "mail/queue_trigger.h"
 
 #include "gannet.h"
@@ -47,25 +50,60 @@
 	"| "                                                                   \
 	"queue suspend|resume"
 
-/* The directories where a message lives, in the order mail flows. */
-static const char *const queue_live_dirs[] = {
-    "incoming", "active", "deferred", "hold"};
+/* queue_print_errors - one "gannet: queue: " line each */
+static void
+queue_print_errors(const struct buf *errors)
+{
+	const char *s = buf_cstr(errors);
 
-/* A reason from defer/<ID>, per recipient index. */
-struct queue_reason {
-	size_t index;
-	char *dsn;
-	char *text;
-};
+	while (*s) {
+		size_t n = strcspn(s, "\n");
 
-/* One message, as list and mailq show it. */
-struct queue_item {
-	char id[QUEUE_ID_MAX + 1];
-	const char *dir; /* one of queue_live_dirs */
-	struct queue_env env;
-	struct queue_reason *reasons;
-	size_t nreasons;
-};
+		fprintf(stderr, "gannet: queue: %.*s\n", (int)n, s);
+		s += n;
+		if (*s == '\n')
+			s++;
+	}
+}
+
+/* queue_showq - the mailq text from the showq service (public/showq),
+ * into out; 0, or 1 after printing why not */
+static int
+queue_showq(struct buf *out, const struct buf *errors)
+{
+	struct buf *why = buf_new(128), *path = buf_new(128);
+	struct stream *s;
+	char tmp[8192];
+	ssize_t n;
+	int fd, status = 0;
+
+	buf_printf(path, "%s/public/showq", var_queue_dir);
+	if ((fd = net_connect_unix(buf_cstr(path), 5000, why)) < 0) {
+		queue_print_errors(errors);
+		fprintf(stderr,
+		    "gannet: queue: connect to %s: %s; run this as root or as "
+		    "mail_owner, or "
+		    "start the mail system (its showq service lists the queue "
+		    "for everyone)\n",
+		    buf_cstr(path), buf_cstr(why));
+		status = 1;
+		goto out;
+	}
+	s = stream_open(fd);
+	stream_set_timeout(s, 60);
+	while ((n = stream_read(s, tmp, sizeof(tmp))) > 0)
+		buf_cat(out, tmp, (size_t)n);
+	if (n < 0 && stream_status(s) != STREAM_EOF) {
+		fprintf(stderr, "gannet: queue: read %s: %s\n", buf_cstr(path),
+		    stream_strerror(s));
+		status = 1;
+	}
+	stream_close(&s);
+out:
+	buf_free(&why);
+	buf_free(&path);
+	return status;
+}
 
 /* queue_find - the path of an ID in the usual directories */
 static void
@@ -141,198 +179,6 @@ out:
 	return ret;
 }
 
-/* queue_read_reasons - defer/<ID>: "<index>\t<dsn>\t<reason>" lines */
-static void
-queue_read_reasons(struct queue_item *it)
-{
-	struct buf *path = buf_new(128), *data = buf_new(1024);
-	struct buf *why = buf_new(64);
-	char *s, *line, *nl;
-
-	buf_printf(path, "%s/defer/%s", var_queue_dir, it->id);
-	if (file_read(buf_cstr(path), 1024 * 1024, data, why) < 0)
-		goto out; /* none (yet), or gone */
-	s = buf_data(data);
-	for (line = s; line && *line; line = nl) {
-		char *t1, *t2;
-		long idx;
-
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl++ = 0;
-		if ((t1 = strchr(line, '\t')) == NULL
-		    || (t2 = strchr(t1 + 1, '\t')) == NULL)
-			continue;
-		*t1++ = 0;
-		*t2++ = 0;
-		if (str_parse_long(line, 0, QUEUE_RCPT_MAX, &idx) < 0)
-			continue;
-		it->reasons = xreallocarray(
-		    it->reasons, it->nreasons + 1, sizeof(*it->reasons));
-		it->reasons[it->nreasons].index = (size_t)idx;
-		it->reasons[it->nreasons].dsn = xstrdup(t1);
-		it->reasons[it->nreasons].text = xstrdup(t2);
-		it->nreasons++;
-	}
-out:
-	buf_free(&path);
-	buf_free(&data);
-	buf_free(&why);
-}
-
-/* queue_reason_of - the last reason for recipient i, or NULL */
-static const struct queue_reason *
-queue_reason_of(const struct queue_item *it, size_t i)
-{
-	for (size_t k = it->nreasons; k-- > 0;)
-		if (it->reasons[k].index == i)
-			return &it->reasons[k];
-	return NULL;
-}
-
-/* queue_copy_env - what list and mailq show of an envelope */
-static void
-queue_copy_env(struct queue_env *to, const struct queue_env *from)
-{
-	to->arrival_us = from->arrival_us;
-	to->body_size = from->body_size;
-	to->sender = xstrdup(from->sender);
-	for (size_t i = 0; i < from->nrcpt; i++)
-		queue_env_add_rcpt(
-		    to, from->rcpt[i].addr, from->rcpt[i].orig, NULL, 0)
-		    ->state = from->rcpt[i].state;
-}
-
-/* queue_item_cmp - by ID, which sorts by arrival */
-static int
-queue_item_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct queue_item *)a)->id,
-	    ((const struct queue_item *)b)->id);
-}
-
-/* queue_collect - every message in the live directories, each once;
- * *errors_out counts directories that could not be read */
-static struct queue_item *
-queue_collect(size_t *n_out, int *errors_out)
-{
-	struct queue_item *v = NULL;
-	size_t n = 0;
-	struct buf *path = buf_new(128), *why = buf_new(128);
-
-	for (size_t d = 0; d < NELEM(queue_live_dirs); d++) {
-		DIR *dir;
-		struct dirent *de;
-
-		buf_reset(path);
-		buf_printf(path, "%s/%s", var_queue_dir, queue_live_dirs[d]);
-		if ((dir = opendir(buf_cstr(path))) == NULL) {
-			fprintf(stderr, "gannet: queue: open %s: %m%s\n",
-			    buf_cstr(path),
-			    errno == EACCES ? " (run this as root or as "
-			                      "mail_owner)"
-			                    : "");
-			(*errors_out)++;
-			continue;
-		}
-		while ((de = readdir(dir)) != NULL) {
-			struct queue_file *qf;
-			bool dup = false;
-
-			if (!queue_id_ok(de->d_name))
-				continue;
-			/* Seen already in an earlier directory: it moved
-			 * while we looked. */
-			for (size_t k = 0; k < n && !dup; k++)
-				dup = strcmp(v[k].id, de->d_name) == 0;
-			if (dup)
-				continue;
-			queue_file_path(var_queue_dir, queue_live_dirs[d],
-			    de->d_name, path);
-			buf_reset(why);
-			if ((qf = queue_file_open(buf_cstr(path), false, why))
-			    == NULL) {
-				/* Gone (delivered, or moved on: then it is
-				 * seen in the next directory) is no error. */
-				if (errno != ENOENT)
-					fprintf(stderr, "gannet: queue: %s\n",
-					    buf_cstr(why));
-				continue;
-			}
-			v = xreallocarray(v, n + 1, sizeof(*v));
-			memset(&v[n], 0, sizeof(v[n]));
-			snprintf(v[n].id, sizeof(v[n].id), "%.*s", QUEUE_ID_MAX,
-			    de->d_name);
-			v[n].dir = queue_live_dirs[d];
-			queue_copy_env(&v[n].env, queue_file_env(qf));
-			queue_file_close(&qf);
-			queue_read_reasons(&v[n]);
-			n++;
-		}
-		closedir(dir);
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), queue_item_cmp);
-	buf_free(&path);
-	buf_free(&why);
-	*n_out = n;
-	return v;
-}
-
-/* queue_items_free - everything queue_collect made */
-static void
-queue_items_free(struct queue_item *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		queue_env_clear(&v[i].env);
-		for (size_t k = 0; k < v[i].nreasons; k++) {
-			free(v[i].reasons[k].dsn);
-			free(v[i].reasons[k].text);
-		}
-		free(v[i].reasons);
-	}
-	free(v);
-}
-
-/* queue_status - active, deferred or hold (incoming counts as active:
- * the queue manager takes it next) */
-static const char *
-queue_status(const struct queue_item *it)
-{
-	if (strcmp(it->dir, "incoming") == 0)
-		return "active";
-	return it->dir;
-}
-
-/* queue_rcpt_state - what a recipient's state byte means */
-static const char *
-queue_rcpt_state(const struct queue_item *it, size_t i)
-{
-	switch (it->env.rcpt[i].state) {
-	case QUEUE_RCPT_DELIVERED:
-		return "delivered";
-	case QUEUE_RCPT_FAILED:
-		return "bounced";
-	case QUEUE_RCPT_EXPIRED:
-		return "expired";
-	default:
-		return queue_reason_of(it, i) ? "deferred" : "pending";
-	}
-}
-
-/* queue_arrival - local time, "%a %b %e %H:%M:%S" (mailq) or ISO 8601 */
-static void
-queue_arrival(const struct queue_item *it, bool iso, char *out, size_t len)
-{
-	time_t t = (time_t)(it->env.arrival_us / 1000000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	if (strftime(out, len,
-	        iso ? "%Y-%m-%dT%H:%M:%S%z" : "%a %b %e %H:%M:%S", &tm)
-	    == 0)
-		out[0] = 0;
-}
-
 /* queue_json_str - s as a JSON string */
 static void
 queue_json_str(const char *s)
@@ -354,27 +200,36 @@ static int
 queue_list(bool json)
 {
 	size_t n;
-	int errors = 0;
-	struct queue_item *v = queue_collect(&n, &errors);
+	struct buf *errors = buf_new(128);
+	bool denied;
+	struct queue_list_item *v =
+	    queue_list_collect(var_queue_dir, &n, errors, &denied);
 	char when[64];
 
-	if (errors) {
-		queue_items_free(v, n);
+	if (buf_len(errors)) {
+		queue_print_errors(errors);
+		if (denied)
+			fprintf(stderr,
+			    "gannet: queue: run this as root or as "
+			    "mail_owner\n");
+		queue_list_free(v, n);
+		buf_free(&errors);
 		return 1;
 	}
+	buf_free(&errors);
 	if (json)
 		printf("[");
 	for (size_t i = 0; i < n; i++) {
-		const struct queue_item *it = &v[i];
-		const struct queue_reason *last =
+		const struct queue_list_item *it = &v[i];
+		const struct queue_list_reason *last =
 		    it->nreasons ? &it->reasons[it->nreasons - 1] : NULL;
 
-		queue_arrival(it, true, when, sizeof(when));
+		queue_list_arrival(it, true, when, sizeof(when));
 		if (json) {
 			printf("%s\n {\"id\": ", i ? "," : "");
 			queue_json_str(it->id);
 			printf(", \"status\": ");
-			queue_json_str(queue_status(it));
+			queue_json_str(queue_list_status(it));
 			printf(", \"queue\": ");
 			queue_json_str(it->dir);
 			printf(", \"size\": %lld, \"arrival_time\": %lld, "
@@ -391,15 +246,15 @@ queue_list(bool json)
 				printf("null");
 			printf(", \"recipients\": [");
 			for (size_t r = 0; r < it->env.nrcpt; r++) {
-				const struct queue_reason *why =
-				    queue_reason_of(it, r);
+				const struct queue_list_reason *why =
+				    queue_list_reason_of(it, r);
 
 				printf("%s{\"address\": ", r ? ", " : "");
 				queue_json_str(it->env.rcpt[r].addr);
 				printf(", \"orig\": ");
 				queue_json_str(it->env.rcpt[r].orig);
 				printf(", \"state\": ");
-				queue_json_str(queue_rcpt_state(it, r));
+				queue_json_str(queue_list_rcpt_state(it, r));
 				printf(", \"dsn\": ");
 				if (why)
 					queue_json_str(why->dsn);
@@ -415,13 +270,15 @@ queue_list(bool json)
 			printf("]}");
 			continue;
 		}
-		printf("%s  %s  %lld  %s  <%s>\n", it->id, queue_status(it),
-		    (long long)it->env.body_size, when, it->env.sender);
+		printf("%s  %s  %lld  %s  <%s>\n", it->id,
+		    queue_list_status(it), (long long)it->env.body_size, when,
+		    it->env.sender);
 		for (size_t r = 0; r < it->env.nrcpt; r++) {
-			const struct queue_reason *why = queue_reason_of(it, r);
+			const struct queue_list_reason *why =
+			    queue_list_reason_of(it, r);
 
 			printf("    <%s>  %s", it->env.rcpt[r].addr,
-			    queue_rcpt_state(it, r));
+			    queue_list_rcpt_state(it, r));
 			if (why && it->env.rcpt[r].state == QUEUE_RCPT_PENDING)
 				printf("  %s %s", why->dsn, why->text);
 			printf("\n");
@@ -431,68 +288,34 @@ queue_list(bool json)
 		printf("%s]\n", n ? "\n" : "");
 	else if (n == 0)
 		printf("The queue is empty.\n");
-	queue_items_free(v, n);
+	queue_list_free(v, n);
 	return 0;
 }
 
-/* queue_mailq - Postfix's mailq (showq) layout */
+/* queue_mailq - Postfix's mailq layout; when the queue cannot be read
+ * (an ordinary user), ask the showq service, as Postfix's mailq does */
 static int
 queue_mailq(void)
 {
-	size_t n, width = 11;
-	int errors = 0;
-	struct queue_item *v = queue_collect(&n, &errors);
-	unsigned long long kbytes = 0;
-	char when[64];
+	struct buf *errors = buf_new(128), *out = buf_new(4096);
+	size_t n;
+	bool denied;
+	struct queue_list_item *v =
+	    queue_list_collect(var_queue_dir, &n, errors, &denied);
+	int status = 0;
 
-	if (errors) {
-		queue_items_free(v, n);
-		return 1;
-	}
-	if (n == 0) {
-		printf("Mail queue is empty\n");
-		free(v);
-		return 0;
-	}
-	/* Postfix widens the first column for long queue IDs too. */
-	for (size_t i = 0; i < n; i++)
-		width = MAX(width, strlen(v[i].id) + 1);
-	printf("%-*s %8s %-20s %s\n", (int)width, "-Queue ID-", "--Size--",
-	    "----Arrival Time----", "-Sender/Recipient-------");
-	for (size_t i = 0; i < n; i++) {
-		const struct queue_item *it = &v[i];
-		char idm[QUEUE_ID_MAX + 2];
-		const char *last = NULL;
-
-		snprintf(idm, sizeof(idm), "%s%s", it->id,
-		    strcmp(it->dir, "active") == 0     ? "*"
-		        : strcmp(it->dir, "hold") == 0 ? "!"
-		                                       : "");
-		queue_arrival(it, false, when, sizeof(when));
-		printf("%-*s %8lld %-20.20s %s\n", (int)width, idm,
-		    (long long)it->env.body_size, when,
-		    *it->env.sender ? it->env.sender : "MAILER-DAEMON");
-		for (size_t r = 0; r < it->env.nrcpt; r++) {
-			const struct queue_reason *why = queue_reason_of(it, r);
-
-			if (it->env.rcpt[r].state != QUEUE_RCPT_PENDING)
-				continue;
-			/* A reason is printed once above the recipients
-			 * it applies to, in parentheses, as Postfix does. */
-			if (why && (last == NULL || strcmp(last, why->text)))
-				printf("(%s)\n", why->text);
-			if (why)
-				last = why->text;
-			printf("%*s%s\n", (int)width + 30, "",
-			    it->env.rcpt[r].addr);
-		}
-		printf("\n");
-		kbytes += ((unsigned long long)it->env.body_size + 1023) / 1024;
-	}
-	printf(
-	    "-- %llu Kbytes in %zu Request%s.\n", kbytes, n, n == 1 ? "" : "s");
-	queue_items_free(v, n);
-	return 0;
+	if (denied) {
+		status = queue_showq(out, errors);
+	} else if (buf_len(errors)) {
+		queue_print_errors(errors);
+		status = 1;
+	} else
+		queue_list_mailq(v, n, out);
+	fwrite(buf_cstr(out), 1, buf_len(out), stdout);
+	queue_list_free(v, n);
+	buf_free(&errors);
+	buf_free(&out);
+	return status;
 }
 
 /* queue_sync_dir - fsync queue_dir/sub */

@@ -348,9 +348,17 @@ def test_who_may_run_the_queue_commands(mx):
               "--clear-groups", "--"]
     p = subprocess.run(nobody + [MAILQ, "-C", inst.dir],
                        capture_output=True, text=True, timeout=30)
+    # No master runs here, so no showq service either: a clear error,
+    # not an empty queue.
     assert p.returncode == 1
-    assert "Permission denied (run this as root or as mail_owner)" in p.stderr
+    assert "Permission denied" in p.stderr
+    assert "run this as root or as mail_owner, or start the mail system" \
+        in p.stderr
     assert "Mail queue is empty" not in p.stdout
+    p = subprocess.run(nobody + [GANNET, "-c", inst.dir, "queue", "list"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert "run this as root or as mail_owner" in p.stderr
 
 
 QMGR = os.path.join(TOP, "libexec", "qmgr")

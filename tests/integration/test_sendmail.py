@@ -284,6 +284,13 @@ def test_mailq_and_newaliases(system):
     assert lines[1].startswith(item["id"])
     assert lines[1].endswith("  s@example.org")
     assert lines[-1] == "-- 1 Kbytes in 1 Request."
+    # Anyone may run mailq: who cannot read the queue gets the same
+    # listing from the showq service.
+    p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                        "--clear-groups", "--", MAILQ, "-C", inst.dir],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == lines
     # newaliases rebuilds the hash: maps of virtual_alias_maps.
     inst.write("maps/aliases", "info@example.com joe@example.com\n")
     p = subprocess.run([NEWALIASES, "-C", inst.dir], capture_output=True,
