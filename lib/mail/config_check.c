@@ -270,8 +270,14 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 			buf_reset(path);
 			buf_printf(
 			    path, "%s/%s", var_queue_dir, check_queue_dirs[i]);
+			/* maildrop/ is 1730 with setgid_group as its group
+			 * in a root instance (sendmail(1)) */
 			check_dir(buf_cstr(path), mail->pw_uid, mail->pw_name,
-			    is_public ? 0755 : 0700, true);
+			    is_public ? 0755
+			        : strcmp(check_queue_dirs[i], "maildrop") == 0
+			        ? 01730
+			        : 0700,
+			    true);
 		}
 		/* 0751: gannet init lets the auth service reach its state
 		 * directory through the group (0750); 0711 is fine too. */

@@ -16,6 +16,7 @@
 #include "mail/params_imapd.h"
 #include "mail/params_map.h"
 #include "mail/params_master.h"
+#include "mail/params_pickup.h"
 #include "mail/params_pop3d.h"
 #include "mail/params_smtp.h"
 #include "mail/params_smtpd.h"
@@ -27,6 +28,7 @@ const struct cfg_param *const params_tables[] = {
     params_deliver,
     params_smtp,
     params_master,
+    params_pickup,
     params_accounts,
     params_map,
     params_pop3d,
