@@ -29,14 +29,13 @@
 #include "util/clock.h"
 #include "util/fileutil.h"
 #include "util/log.h"
-#include "util/net.h"
-#include "util/stream.h"
 #include "util/xalloc.h"
 
 #include "proto/smtp_addr.h"
 #include "proto/smtp_cmd.h"
 
 #include "mail/queue_file.h"
+#include "mail/queue_trigger.h"
 
 #define QF_MAGIC      "gannet_queue"
 #define QF_SIZE_WIDTH 20
@@ -275,8 +274,10 @@ queue_writer_create(const char *queue_dir, struct buf *why)
 	now = clock_wall_us();
 	buf_printf(qw->tmp_path, "%s/tmp/%ld.%lu.%lld", queue_dir,
 	    (long)getpid(), ++seq, (long long)now);
+	/* 0640: the group is mail_owner's, which the local delivery agent
+	 * keeps to read the message (deliver(8)); nobody else may. */
 	qw->fd = open(buf_cstr(qw->tmp_path),
-	    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (qw->fd < 0) {
 		buf_printf(why, "create %s: %m", buf_cstr(qw->tmp_path));
 		buf_reset(qw->tmp_path);
@@ -892,12 +893,14 @@ queue_file_open(const char *path, bool writable, struct buf *why)
 	char tail[QUEUE_ID_MAX + 8];
 	struct stat st;
 	size_t tlen;
+	int saved_errno = EINVAL;
 
 	base = base ? base + 1 : path;
 	qf->writable = writable;
 	qf->fd =
 	    open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
 	if (qf->fd < 0) {
+		saved_errno = errno;
 		buf_printf(why, "open %s: %m", path);
 		goto bad;
 	}
@@ -927,6 +930,7 @@ queue_file_open(const char *path, bool writable, struct buf *why)
 bad:
 	buf_free(&data);
 	queue_file_close(&qf);
+	errno = saved_errno;
 	return NULL;
 }
 
@@ -1048,30 +1052,15 @@ queue_count(const char *queue_dir, long stop_after)
 	return n;
 }
 
-/* queue_wake - tell the queue manager there is new mail */
+/* queue_wake - tell the queue manager there is new mail (one "W" on its
+ * trigger socket, queue_trigger.h); a queue manager that is not running
+ * finds the mail when it starts, so failure is silent */
 void
 queue_wake(const char *queue_dir)
 {
-	static const char *const socks[] = {"private/qmgr", "public/qmgr"};
-	struct buf *path = buf_new(128), *why = buf_new(64);
+	struct buf *why = buf_new(64);
 
-	for (size_t i = 0; i < NELEM(socks); i++) {
-		struct stream *s;
-		int fd;
-
-		buf_reset(path);
-		buf_printf(path, "%s/%s", queue_dir, socks[i]);
-		if (!file_exists(buf_cstr(path)))
-			continue;
-		if ((fd = net_connect_unix(buf_cstr(path), 1000, why)) < 0)
-			continue;
-		s = stream_open(fd);
-		stream_set_timeout(s, 1);
-		(void)stream_puts(s, "W");
-		(void)stream_flush(s);
-		stream_close(&s);
-		break;
-	}
-	buf_free(&path);
+	(void)queue_trigger_qmgr(
+	    queue_dir, QUEUE_TRIGGER_WAKE, strlen(QUEUE_TRIGGER_WAKE), why);
 	buf_free(&why);
 }

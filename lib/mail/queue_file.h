@@ -138,7 +138,8 @@ struct queue_file;
 /* queue_file_open - open and validate a queue file (read-write when
  * writable, to update recipient states). The file name must be its
  * queue ID. NULL with why on any error, including a truncated or
- * malformed file. */
+ * malformed file; errno is then that of open() when the file could not
+ * be opened (ENOENT: it moved or was removed meanwhile), else EINVAL. */
 struct queue_file *queue_file_open(
     const char *path, bool writable, struct buf *why);
 const struct queue_env *queue_file_env(const struct queue_file *qf);
