@@ -19,7 +19,6 @@ long var_bounce_lifetime;
 long var_delay_warning_time;
 long var_dest_concurrency;
 long var_local_concurrency;
-long var_hopcount_limit;
 long var_bounce_size_limit;
 long var_qmgr_delivery_timeout;
 char *var_double_bounce_rcpt;
@@ -44,7 +43,6 @@ const struct cfg_param params_qmgr[] = {
         &var_dest_concurrency, 1, 1000),
     CFG_INT("local_destination_concurrency_limit", "2",
         &var_local_concurrency, 1, 1000),
-    CFG_INT("hopcount_limit", "50", &var_hopcount_limit, 1, 1000),
     CFG_SIZE("bounce_size_limit", "50000", &var_bounce_size_limit, 1,
         1024L * 1024 * 1024),
     CFG_TIME("qmgr_delivery_timeout", "3600s", &var_qmgr_delivery_timeout,

@@ -19,7 +19,6 @@ extern long var_bounce_lifetime;     /* bounce_queue_lifetime */
 extern long var_delay_warning_time;  /* delay_warning_time, 0: off */
 extern long var_dest_concurrency;    /* default_destination_concurrency_limit */
 extern long var_local_concurrency;   /* local_destination_concurrency_limit */
-extern long var_hopcount_limit;      /* hopcount_limit */
 extern long var_bounce_size_limit;   /* bounce_size_limit */
 extern long var_qmgr_delivery_timeout; /* qmgr_delivery_timeout */
 extern char *var_double_bounce_rcpt; /* 2bounce_notice_recipient */
