@@ -26,6 +26,14 @@ FAKE_SMTP = os.path.join(os.path.dirname(__file__), "fake_smtp.py")
 SENDER = "sender@remote.test"
 
 
+def mx_conf(**conf):
+    """Decorator: the fake MX's set-up for one test (fake_smtp.py keys)."""
+    def deco(fn):
+        fn.mx_conf = conf
+        return fn
+    return deco
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,11 +97,12 @@ def build_map(inst, rel, text):
 
 
 @pytest.fixture
-def mta(instance, workdir):
+def mta(instance, workdir, request):
     """An instance with example.com hosted, quick retries, and the domain
-    remote.test routed to a fake MX."""
+    remote.test routed to a fake MX (configured by a test's mx_conf)."""
     inst = instance
-    mx = FakeMX(workdir, "mx.remote.test")
+    mx = FakeMX(workdir, "mx.remote.test",
+                **getattr(request.function, "mx_conf", {}))
     inst.mx = mx
     transport = build_map(inst, "maps/transport",
                           "remote.test smtp:[127.0.0.1]:%d\n" % mx.port)
@@ -101,12 +110,14 @@ def mta(instance, workdir):
                 "transport_maps=" + transport,
                 "queue_run_delay=1s", "minimal_backoff_time=1s",
                 "maximal_backoff_time=2s",
-                "smtp_tls_security_level=none")
+                "smtp_tls_security_level=none",
+                "2bounce_notice_recipient=postmaster@remote.test")
     inst.gannet("domain", "add", "example.com")
     for user in ("joe", "ann", "bob"):
         inst.gannet("user", "add", user + "@example.com",
                     "--password-stdin", input="secret-%s\n" % user)
     yield inst
+    print(inst.log()[-20000:])  # shown when the test failed
     if inst.started:
         inst.gannet("stop", check=False)
         inst.started = False
@@ -177,3 +188,116 @@ def test_remote_delivery_and_log_lines(mta):
     assert "to=<carol@remote.test>" in log and "status=sent" in log
     assert queue_empty(mta)
     assert not os.listdir(mta.path("queue", "defer"))
+
+
+
+def bounces(mx, to=SENDER):
+    return [m for m in mx.messages()
+            if m["mail_from"] in ("", "<>") and m["rcpt_tos"] == [to]]
+
+
+@mx_conf(rcpt={
+    "bad@remote.test": "550 5.1.1 <bad@remote.test>: Recipient unknown"})
+def test_permanent_failure_bounces_with_the_remote_reply(mta):
+    start(mta)
+    body = ("Subject: will bounce\r\nFrom: <%s>\r\nMessage-ID: <b1@x>\r\n"
+            "\r\nthe body\r\n" % SENDER)
+    send(mta, ["bad@remote.test", "good@remote.test"], body=body,
+         rcpt_options=["NOTIFY=FAILURE", "ORCPT=rfc822;Bad@Remote.test"])
+    wait_until(lambda: bounces(mta.mx), what="the bounce")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    assert len(bounces(mta.mx)) == 1
+    good = [m for m in mta.mx.messages() if m["mail_from"] == SENDER]
+    assert len(good) == 1 and good[0]["rcpt_tos"] == ["good@remote.test"]
+    report = parse(bounces(mta.mx)[0]["data"])
+    assert report["From"].addresses[0].username == "MAILER-DAEMON"
+    assert report["Auto-Submitted"] == "auto-replied"
+    per_msg, rcpts = dsn_groups(report)
+    assert per_msg["Reporting-MTA"] == "dns; mx.gannet.test"
+    assert len(rcpts) == 1
+    r = rcpts[0]
+    assert r["Final-Recipient"] == "rfc822; bad@remote.test"
+    assert r["Original-Recipient"] == "rfc822;Bad@Remote.test"
+    assert r["Action"] == "failed"
+    assert r["Status"] == "5.1.1"
+    assert r["Remote-MTA"] == "dns; 127.0.0.1"
+    assert r["Diagnostic-Code"] == \
+        "smtp; 550 5.1.1 <bad@remote.test>: Recipient unknown"
+    orig = list(report.iter_parts())[2]
+    assert orig.get_content_type() == "message/rfc822"
+    inner = orig.get_payload()[0]
+    assert inner["Subject"] == "will bounce"
+    assert "the body" in inner.get_content()
+    log = mta.log()
+    assert "sender non-delivery notification" in log
+    assert "status=bounced" in log
+
+
+@mx_conf(rcpt={
+    "bad@remote.test": "550 5.1.1 <bad@remote.test>: Recipient unknown"})
+def test_notify_never_and_ret_hdrs(mta):
+    start(mta)
+    send(mta, ["bad@remote.test"], rcpt_options=["NOTIFY=NEVER"])
+    mta.wait_log(": removed")
+    send(mta, ["bad@remote.test"], mail_options=["RET=HDRS"],
+         rcpt_options=["NOTIFY=FAILURE"])
+    b = wait_until(lambda: bounces(mta.mx), what="the bounce")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    assert len(bounces(mta.mx)) == 1
+    parts = list(parse(b[0]["data"]).iter_parts())
+    assert parts[2].get_content_type() == "text/rfc822-headers"
+    assert "hello" not in parts[2].get_content()
+
+
+@mx_conf(rcpt={
+    "bad@remote.test": "550 5.1.1 <bad@remote.test>: Recipient unknown",
+    "postmaster@remote.test": "550 5.1.1 no postmaster here"})
+def test_no_bounce_to_the_null_sender_and_no_loop(mta):
+    start(mta)
+    send(mta, ["bad@remote.test"], sender="")
+    log = mta.wait_log("discarded", timeout=30)
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    time.sleep(1)
+    # The failed bounce went once to the postmaster (who refused it too),
+    # and nothing went anywhere else.
+    assert mta.mx.messages() == []
+    assert log.count("postmaster non-delivery notification") == 1
+    assert queue_empty(mta)
+
+
+@mx_conf(rcpt={
+    "full@remote.test": "452 4.2.2 <full@remote.test>: Mailbox full"})
+def test_temporary_failure_defers_then_expires(mta):
+    mta.gannet("conf", "set", "maximal_queue_lifetime=4s")
+    start(mta)
+    send(mta, ["full@remote.test"])
+    qid = wait_until(lambda: queue_files(mta, "deferred"),
+                     what="a deferred message")[0]
+    defer = open(mta.path("queue", "defer", qid)).read()
+    idx, dsn, reason = defer.rstrip("\n").split("\t")
+    assert (idx, dsn) == ("0", "4.2.2")
+    assert "Mailbox full" in reason
+    st = os.stat(mta.path("queue", "deferred", qid))
+    assert st.st_mtime > time.time() - 1  # the next retry time
+    b = wait_until(lambda: bounces(mta.mx), timeout=30, what="the bounce")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    assert not os.path.exists(mta.path("queue", "defer", qid))
+    _, rcpts = dsn_groups(parse(b[0]["data"]))
+    assert rcpts[0]["Action"] == "failed"
+    assert rcpts[0]["Status"] == "5.2.2"
+    assert "452 4.2.2 <full@remote.test>: Mailbox full" in \
+        rcpts[0]["Diagnostic-Code"]
+    log = mta.log()
+    assert log.count("status=deferred") >= 2  # retried
+    assert "status=expired, returned to sender" in log
+
+
+def test_success_notification(mta):
+    start(mta)
+    send(mta, ["carol@remote.test"], rcpt_options=["NOTIFY=SUCCESS"])
+    b = wait_until(lambda: bounces(mta.mx), what="the success report")
+    report = parse(b[0]["data"])
+    assert report["Subject"] == "Successful Mail Delivery Report"
+    _, rcpts = dsn_groups(report)
+    assert rcpts[0]["Action"] == "relayed"  # the MX does not do DSN
+    assert rcpts[0]["Status"].startswith("2.")
