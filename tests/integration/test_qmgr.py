@@ -43,8 +43,8 @@ def free_port():
 class FakeMX:
     """fake_smtp.py on 127.0.0.1:port; messages() are the accepted ones."""
 
-    def __init__(self, workdir, name, **conf):
-        self.port = free_port()
+    def __init__(self, workdir, name, port=None, **conf):
+        self.port = port or free_port()
         self.spool = os.path.join(workdir, "spool-" + name)
         os.makedirs(self.spool)
         conf.update(listen=[["127.0.0.1", self.port]], hostname=name,
@@ -301,3 +301,141 @@ def test_success_notification(mta):
     _, rcpts = dsn_groups(report)
     assert rcpts[0]["Action"] == "relayed"  # the MX does not do DSN
     assert rcpts[0]["Status"].startswith("2.")
+
+
+def trigger(inst, data):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(inst.path("queue", "private", "qmgr"))
+        s.sendall(data)
+
+
+def test_alias_list_catchall_and_forward_expand(mta):
+    g = mta.gannet
+    g("alias", "add", "sales@example.com", "carol@remote.test",
+      "dave@remote.test")
+    g("list", "add", "staff@example.com", "--policy", "anyone",
+      "dave@remote.test", "erin@remote.test")
+    g("alias", "add", "@example.com", "catchall@remote.test")
+    g("user", "forward", "joe@example.com", "joe@remote.test", "--no-keep")
+    start(mta)
+    send(mta, ["sales@example.com", "staff@example.com",
+               "stranger@example.com", "joe@example.com"])
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    msgs = mta.mx.messages()
+    rcpts = sorted(r for m in msgs for r in m["rcpt_tos"])
+    # dave is in the alias and in the list: one copy.
+    assert rcpts == ["carol@remote.test", "catchall@remote.test",
+                     "dave@remote.test", "erin@remote.test",
+                     "joe@remote.test"]
+    log = mta.log()
+    assert "recipients expanded: nrcpt=5" in log
+    assert "to=<carol@remote.test>, orig_to=<sales@example.com>" in log
+    assert "to=<joe@remote.test>, orig_to=<joe@example.com>" in log
+    assert "to=<catchall@remote.test>, orig_to=<stranger@example.com>" \
+        in log
+
+
+def test_requeued_message_is_not_expanded_twice(mta):
+    g = mta.gannet
+    g("alias", "add", "sales@example.com", "carol@remote.test",
+      "sales-archive@remote.test")
+    open(mta.path("queue", "suspended"), "w").close()
+    start(mta)
+    send(mta, ["sales@example.com"])
+    mta.wait_log("recipients expanded")
+    time.sleep(1)
+    assert mta.mx.messages() == []  # suspended: nothing goes out
+    qid = queue_files(mta, "active")[0]
+    mta.gannet("stop")
+    mta.started = False
+    # The expanded envelope is in the file, under the same queue ID.
+    text = open(mta.path("queue", "active", qid), errors="replace").read()
+    assert "expanded=1\n" in text
+    assert "rcpt=carol@remote.test\nrcpt_orig=sales@example.com\n" in text
+    # Even an alias that now points elsewhere does not change it.
+    g("alias", "del", "sales@example.com")
+    g("alias", "add", "sales@example.com", "other@remote.test")
+    os.unlink(mta.path("queue", "suspended"))
+    start(mta)
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    rcpts = sorted(r for m in mta.mx.messages() for r in m["rcpt_tos"])
+    assert rcpts == ["carol@remote.test", "sales-archive@remote.test"]
+    log = mta.log()
+    assert log.count("recipients expanded") == 1
+    assert "moved back to incoming" in log
+
+
+def test_suspend_and_resume(mta):
+    open(mta.path("queue", "suspended"), "w").close()
+    start(mta)
+    send(mta, ["carol@remote.test"])
+    mta.wait_log("(queue active)")
+    mta.wait_log("deliveries suspended")
+    time.sleep(1.5)
+    assert mta.mx.messages() == []
+    os.unlink(mta.path("queue", "suspended"))
+    mta.mx.wait(1)
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    assert "deliveries resumed" in mta.log()
+
+
+def test_flush_domain(mta, workdir):
+    port = free_port()
+    transport = build_map(mta, "maps/transport",
+                          "remote.test smtp:[127.0.0.1]:%d\n"
+                          "later.test smtp:[127.0.0.1]:%d\n"
+                          % (mta.mx.port, port))
+    mta.gannet("conf", "set", "transport_maps=" + transport,
+               "minimal_backoff_time=1h", "maximal_backoff_time=1h",
+               "queue_run_delay=1h")
+    start(mta)
+    send(mta, ["x@later.test"])
+    send(mta, ["y@remote.test"], subject="other")
+    qid = wait_until(lambda: queue_files(mta, "deferred"),
+                     what="a deferred message")[0]
+    assert "Connection refused" in open(mta.path("queue", "defer",
+                                                 qid)).read()
+    later = FakeMX(workdir, "mx.later.test", port=port)
+    try:
+        trigger(mta, b"Fother.test\n")  # nothing there
+        mta.wait_log("flush other.test: 0 deferred")
+        trigger(mta, b"Flater.test\n")
+        later.wait(1)
+        wait_until(lambda: queue_empty(mta), what="an empty queue")
+        assert later.messages()[0]["rcpt_tos"] == ["x@later.test"]
+        trigger(mta, b"?")
+        mta.wait_log("unknown request")
+    finally:
+        later.stop()
+
+
+def test_corrupt_file_goes_aside_and_the_rest_flows(mta):
+    start(mta)
+    bad = "1J20T8EKBKJAF9VV"
+    with open(mta.path("queue", "incoming", bad), "w") as f:
+        f.write("gannet_queue=2\nqueue_id=%s\nthis is not a queue file\n"
+                % bad)
+    send(mta, ["carol@remote.test"])
+    mta.mx.wait(1)
+    log = mta.wait_log("corrupt queue file")
+    assert "%s: corrupt queue file, moved to corrupt/" % bad in log
+    assert queue_files(mta, "corrupt") == [bad]
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+
+
+def test_mail_loop_ends_with_one_bounce(mta):
+    transport = build_map(mta, "maps/transport",
+                          "remote.test smtp:[127.0.0.1]:%d\n"
+                          "loop.test smtp:[127.0.0.1]:%d\n"
+                          % (mta.mx.port, mta.port("smtp")))
+    mta.gannet("conf", "set", "transport_maps=" + transport,
+               "relay_domains=loop.test", "hopcount_limit=8")
+    start(mta)
+    send(mta, ["x@loop.test"])
+    b = wait_until(lambda: bounces(mta.mx), what="the bounce")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    time.sleep(1)
+    assert len(mta.mx.messages()) == 1
+    _, rcpts = dsn_groups(parse(b[0]["data"]))
+    assert rcpts[0]["Status"] == "5.4.6"
+    assert mta.log().count("(queue active)") <= 8 + 2
