@@ -311,6 +311,12 @@ gannet_cmd_init(int argc, char **argv)
 			    strcmp(init_queue_dirs[k], "public") == 0 ? 0755
 			                                              : 0700);
 	}
+	/* active/ may also be read by mail_owner's group, which the local
+	 * delivery agent keeps to read the message it delivers (deliver(8)) */
+	buf_reset(path);
+	buf_printf(path, "%s/active", var_queue_dir);
+	init_mkdir(buf_cstr(path), mail_uid, mail_gid, 0750);
+
 	init_mkdir(var_data_dir, mail_uid, mail_gid, 0700);
 	init_mkdir(var_mail_base, vmail_uid, vmail_gid, 0700);
 	if (*var_maillog_file) {

@@ -32,10 +32,10 @@
 #include "mail/svc_listen.h"
 #include "mail/tls_cert.h"
 
-/* The queue's subdirectories, as `gannet init` makes them. */
+/* The queue's subdirectories, as `gannet init` makes them (active/, which
+ * has a mode of its own, is checked apart). */
 static const char *const check_queue_dirs[] = {
     "incoming",
-    "active",
     "deferred",
     "hold",
     "corrupt",
@@ -257,6 +257,12 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 	if (mail != NULL) {
 		check_dir(
 		    var_queue_dir, mail->pw_uid, mail->pw_name, 0755, true);
+		/* active/ is readable by mail_owner's group, which the local
+		 * delivery agent keeps (deliver(8)) */
+		buf_reset(path);
+		buf_printf(path, "%s/active", var_queue_dir);
+		check_dir(
+		    buf_cstr(path), mail->pw_uid, mail->pw_name, 0750, true);
 		for (size_t i = 0; i < NELEM(check_queue_dirs); i++) {
 			bool is_public =
 			    strcmp(check_queue_dirs[i], "public") == 0;

@@ -11,6 +11,7 @@
 #include "mail/cfg.h"
 #include "mail/params.h"
 #include "mail/params_accounts.h"
+#include "mail/params_deliver.h"
 #include "mail/params_dns.h"
 #include "mail/params_imapd.h"
 #include "mail/params_map.h"
@@ -24,6 +25,7 @@
 const struct cfg_param *const params_tables[] = {
     params_global,
     params_dns,
+    params_deliver,
     params_smtp,
     params_master,
     params_accounts,

@@ -276,8 +276,10 @@ queue_writer_create(const char *queue_dir, struct buf *why)
 	now = clock_wall_us();
 	buf_printf(qw->tmp_path, "%s/tmp/%ld.%lu.%lld", queue_dir,
 	    (long)getpid(), ++seq, (long long)now);
+	/* 0640: the group is mail_owner's, which the local delivery agent
+	 * keeps to read the message (deliver(8)); nobody else may. */
 	qw->fd = open(buf_cstr(qw->tmp_path),
-	    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (qw->fd < 0) {
 		buf_printf(why, "create %s: %m", buf_cstr(qw->tmp_path));
 		buf_reset(qw->tmp_path);
