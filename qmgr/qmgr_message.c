@@ -40,6 +40,7 @@
 #include "util/xalloc.h"
 
 #include "mail/accounts.h"
+#include "mail/autoreply.h"
 #include "mail/params.h"
 #include "mail/params_qmgr.h"
 #include "mail/params_smtpd.h"
@@ -590,32 +591,43 @@ qmgr_message_result(struct qmgr_msg *m, size_t i, enum deliver_status st,
 	qmgr_autoreply(m, i);
 }
 
-/* qmgr_autoreply - after a local delivery: the account's auto-reply.
- *
- * XXX CALL SITE for the local engineer's lib/mail/autoreply.h (branch
- * `local`): not on main yet when this was written. The decision whether
- * to answer (once-per-sender memory, never to <>, mailing lists, bulk
- * mail, Auto-Submitted) belongs to that module; this is the one place the
- * queue manager calls it. */
+/* qmgr_autoreply - after a local delivery: the account's auto-reply
+ * (autoreply.h decides, remembers, and queues the reply) */
 void
 qmgr_autoreply(struct qmgr_msg *m, size_t i)
 {
 	const struct queue_env *e = queue_file_env(m->qf);
 	struct accounts_user u;
-	struct buf *why;
+	struct buf *why, *qid;
 
 	if (!m->r[i].is_local || *e->sender == 0)
 		return;
 	why = buf_new(64);
+	qid = buf_new(32);
 	memset(&u, 0, sizeof(u));
 	if (accounts_user(qmgr.acc, e->rcpt[i].addr, &u, why) == 1) {
-		if (u.autoreply)
-			log_debug("%s: %s has an auto-reply (autoreply.h not "
-			          "linked in yet)",
-			    m->id, e->rcpt[i].addr);
+		if (u.autoreply) {
+			buf_reset(why);
+			switch (autoreply_handle(&u, m->qf, e->sender, qid, why)) {
+			case 1:
+				log_info("%s: auto-reply from <%s> to <%s>: %s",
+				    m->id, u.address, e->sender, buf_cstr(qid));
+				break;
+			case 0:
+				log_info("%s: no auto-reply from <%s> to <%s>: "
+				         "%s",
+				    m->id, u.address, e->sender, buf_cstr(why));
+				break;
+			default:
+				log_warn("%s: auto-reply from <%s>: %s", m->id,
+				    u.address, buf_cstr(why));
+				break;
+			}
+		}
 		accounts_user_free(&u);
 	}
 	buf_free(&why);
+	buf_free(&qid);
 }
 
 /* qmgr_message_job_done - one request answered (or failed) */

@@ -316,7 +316,7 @@ queue_writer_rewrite(const char *queue_dir, const char *queue_id,
 	buf_printf(qw->tmp_path, "%s/tmp/%s.%ld.%lu", queue_dir, queue_id,
 	    (long)getpid(), ++seq);
 	qw->fd = open(buf_cstr(qw->tmp_path),
-	    O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	    O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (qw->fd < 0) {
 		buf_printf(why, "create %s: %m", buf_cstr(qw->tmp_path));
 		buf_reset(qw->tmp_path);

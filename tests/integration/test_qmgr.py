@@ -9,6 +9,7 @@ import email
 import email.policy
 import glob
 import json
+import mailbox
 import os
 import signal
 import smtplib
@@ -478,3 +479,91 @@ def test_sigkill_mid_run_loses_nothing(mta):
     assert missing == []
     assert dups <= 20  # default_destination_concurrency_limit
     assert "moved back to incoming" in mta.log()
+
+
+def maildir(inst, address):
+    local, domain = address.split("@")
+    path = inst.path("mail", domain, local)
+    if not os.path.isdir(path):
+        return []
+    md = mailbox.Maildir(path, factory=None, create=False)
+    return [md[k] for k in md.keys()]
+
+
+def test_three_local_recipients_get_one_copy_each(mta):
+    start(mta)
+    send(mta, ["joe@example.com", "ann@example.com", "bob@example.com"],
+         subject="for three")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    for who in ("joe@example.com", "ann@example.com", "bob@example.com"):
+        msgs = maildir(mta, who)
+        assert len(msgs) == 1, who
+        assert msgs[0]["Subject"] == "for three"
+        assert msgs[0]["Delivered-To"].strip("<>") == who
+    log = mta.log()
+    assert log.count("status=sent") == 3
+    assert "relay=local" in log or "relay=none" in log
+
+
+def test_local_alias_list_catchall_forward_with_copy(mta):
+    g = mta.gannet
+    g("alias", "add", "info@example.com", "joe@example.com",
+      "ann@example.com")
+    g("list", "add", "team@example.com", "--policy", "anyone",
+      "ann@example.com", "bob@example.com")
+    g("alias", "add", "@example.com", "bob@example.com")
+    g("user", "forward", "joe@example.com", "joe@remote.test")  # keeps a copy
+    start(mta)
+    send(mta, ["info@example.com"], subject="to info")
+    send(mta, ["team@example.com"], subject="to team")
+    send(mta, ["whoever@example.com"], subject="to nobody")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    subj = lambda who: sorted(m["Subject"] for m in maildir(mta, who))
+    assert subj("joe@example.com") == ["to info"]
+    assert subj("ann@example.com") == ["to info", "to team"]
+    assert subj("bob@example.com") == ["to nobody", "to team"]
+    out = mta.mx.messages()
+    assert len(out) == 1 and out[0]["rcpt_tos"] == ["joe@remote.test"]
+    log = mta.log()
+    assert "to=<ann@example.com>, orig_to=<team@example.com>" in log
+    assert "to=<bob@example.com>, orig_to=<whoever@example.com>" in log
+
+
+def test_quota_full_defers_then_bounces(mta):
+    mta.gannet("user", "add", "full@example.com", "--no-password",
+               "--quota", "1000")
+    mta.gannet("conf", "set", "maximal_queue_lifetime=4s")
+    start(mta)
+    # Without SIZE= (smtplib would add it), so smtpd cannot refuse it.
+    with smtplib.SMTP("127.0.0.1", mta.port("smtp"), timeout=30) as c:
+        c.ehlo("client.test")
+        assert c.mail(SENDER)[0] == 250
+        assert c.rcpt("full@example.com")[0] == 250
+        assert c.data("Subject: big\r\n\r\n" + ("x" * 70 + "\r\n") * 50)[0] \
+            == 250
+    qid = wait_until(lambda: queue_files(mta, "deferred"),
+                     what="a deferred message")[0]
+    assert "\t4.2.2\t" in open(mta.path("queue", "defer", qid)).read()
+    b = wait_until(lambda: bounces(mta.mx), timeout=30, what="the bounce")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    _, rcpts = dsn_groups(parse(b[0]["data"]))
+    assert rcpts[0]["Final-Recipient"] == "rfc822; full@example.com"
+    assert rcpts[0]["Action"] == "failed"
+    assert rcpts[0]["Status"] == "5.2.2"
+    assert maildir(mta, "full@example.com") == []
+
+
+def test_autoreply_once_per_sender(mta):
+    mta.gannet("user", "autoreply", "ann@example.com", "--subject", "Away",
+               "--text", "Back on Monday.")
+    start(mta)
+    send(mta, ["ann@example.com"], subject="one")
+    send(mta, ["ann@example.com"], subject="two")
+    wait_until(lambda: len(maildir(mta, "ann@example.com")) == 2,
+               what="two deliveries")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    replies = [m for m in mta.mx.messages() if m["rcpt_tos"] == [SENDER]]
+    assert len(replies) == 1
+    r = parse(replies[0]["data"])
+    assert r["Subject"] == "Away"
+    assert r["Auto-Submitted"] == "auto-replied"
