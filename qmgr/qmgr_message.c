@@ -40,6 +40,7 @@
 #include "util/xalloc.h"
 
 #include "mail/accounts.h"
+#include "mail/archive.h"
 #include "mail/autoreply.h"
 #include "mail/params.h"
 #include "mail/params_qmgr.h"
@@ -256,6 +257,44 @@ struct qmgr_failure {
 	enum accounts_status status;
 };
 
+/* qmgr_add_once - append a recipient unless its address is in seen;
+ * true when added */
+static bool
+qmgr_add_once(struct queue_env *ne, struct htable *seen, const char *addr,
+    const struct queue_rcpt *from, const char *orig)
+{
+	struct buf *key = buf_new(64);
+	bool added = false;
+
+	buf_cats(key, addr);
+	str_lower(buf_data(key));
+	if (!htable_has(seen, buf_cstr(key))) {
+		htable_set(seen, buf_cstr(key), NULL);
+		queue_env_add_rcpt(ne, addr, orig, from ? from->orcpt : NULL,
+		    from ? from->notify : SMTP_NOTIFY_NEVER);
+		added = true;
+	}
+	buf_free(&key);
+	return added;
+}
+
+/* qmgr_archive - the archive mailbox of account (archive.h) as one more
+ * recipient; -1 when a map could not be read */
+static int
+qmgr_archive(struct queue_env *ne, struct htable *seen, const char *account,
+    bool *changed, struct buf *why)
+{
+	struct buf *arch = buf_new(64);
+	int found = archive_for(qmgr.acc, account, arch, why);
+
+	/* NOTIFY=NEVER: the sender asked about the recipients, not about
+	 * our copies */
+	if (found > 0 && qmgr_add_once(ne, seen, buf_cstr(arch), NULL, account))
+		*changed = true;
+	buf_free(&arch);
+	return found < 0 ? -1 : 0;
+}
+
 /* qmgr_expand - aliases, lists, forwarding, catch-all (once). 0 done,
  * -1 try later (why) */
 static int
@@ -301,28 +340,28 @@ qmgr_expand(struct qmgr_msg *m, struct buf *why)
 		if (t.n != 1 || strcmp(t.v[0].address, r->addr) != 0)
 			changed = true;
 		for (size_t k = 0; k < t.n; k++) {
-			struct buf *key = buf_new(64);
-
-			buf_cats(key, t.v[k].address);
-			str_lower(buf_data(key));
-			if (htable_has(seen, buf_cstr(key))) {
+			if (!qmgr_add_once(
+			        &ne, seen, t.v[k].address, r, r->orig)) {
 				/* Two recipients reach one mailbox: once. */
 				changed = true;
-				buf_free(&key);
 				continue;
 			}
-			htable_set(seen, buf_cstr(key), NULL);
-			buf_free(&key);
-			queue_env_add_rcpt(
-			    &ne, t.v[k].address, r->orig, r->orcpt, r->notify);
 			if (t.v[k].kind == ACCOUNTS_TARGET_FAILED) {
 				fail = xreallocarray(
 				    fail, ne.nrcpt, sizeof(*fail));
 				fail[nfail++] = (struct qmgr_failure){
 				    ne.nrcpt - 1, t.v[k].status};
 			}
+			if (t.v[k].kind == ACCOUNTS_TARGET_MAILBOX
+			    && qmgr_archive(
+			           &ne, seen, t.v[k].address, &changed, why)
+			        < 0)
+				goto out;
 		}
 	}
+	/* Mail sent by an account is archived too. */
+	if (*e->sender && qmgr_archive(&ne, seen, e->sender, &changed, why) < 0)
+		goto out;
 	if (changed) {
 		ne.expanded = true;
 		if (qmgr_rewrite(m, &ne, why) < 0)

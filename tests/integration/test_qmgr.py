@@ -567,3 +567,19 @@ def test_autoreply_once_per_sender(mta):
     r = parse(replies[0]["data"])
     assert r["Subject"] == "Away"
     assert r["Auto-Submitted"] == "auto-replied"
+
+
+def test_archive_copies_mail_to_and_from_an_account(mta):
+    mta.gannet("conf", "set", "account_archive=yes")
+    mta.gannet("user", "add", "archive-joe@example.com", "--no-password")
+    start(mta)
+    send(mta, ["joe@example.com"], subject="to joe")
+    send(mta, ["carol@remote.test"], sender="joe@example.com",
+         subject="from joe")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    assert [m["Subject"] for m in maildir(mta, "joe@example.com")] == \
+        ["to joe"]
+    assert sorted(m["Subject"] for m in
+                  maildir(mta, "archive-joe@example.com")) == \
+        ["from joe", "to joe"]
+    assert len(mta.mx.messages()) == 1
