@@ -583,3 +583,22 @@ def test_archive_copies_mail_to_and_from_an_account(mta):
                   maildir(mta, "archive-joe@example.com")) == \
         ["from joe", "to joe"]
     assert len(mta.mx.messages()) == 1
+
+
+@mx_conf(rcpt={
+    "slow@remote.test": "451 4.3.0 <slow@remote.test>: try again later"})
+def test_delay_warning_once(mta):
+    mta.gannet("conf", "set", "delay_warning_time=2s")
+    start(mta)
+    send(mta, ["slow@remote.test"], rcpt_options=["NOTIFY=DELAY,FAILURE"])
+    b = wait_until(lambda: bounces(mta.mx), timeout=30,
+                   what="the delay warning")
+    time.sleep(4)  # more retries, no second warning
+    assert len(bounces(mta.mx)) == 1
+    report = parse(b[0]["data"])
+    assert report["Subject"] == "Delayed Mail (still being retried)"
+    _, rcpts = dsn_groups(report)
+    assert rcpts[0]["Action"] == "delayed"
+    assert rcpts[0]["Status"] == "4.3.0"
+    assert "Will-Retry-Until" in rcpts[0]
+    assert queue_files(mta, "deferred") or queue_files(mta, "active")
