@@ -73,7 +73,7 @@ struct qmgr_dest {
 	char *agent;
 	char *nexthop;
 	long limit;
-	long busy; /* requests in flight */
+	long busy;   /* requests in flight */
 	bool kicked; /* a run is scheduled */
 	struct qmgr_job *head, *tail;
 };
@@ -82,11 +82,11 @@ struct qmgr_state {
 	struct event_loop *loop;
 	struct accounts *acc;
 	struct router *router;
-	struct htable *dests; /* "agent\tnexthop" -> struct qmgr_dest */
+	struct htable *dests;  /* "agent\tnexthop" -> struct qmgr_dest */
 	struct qmgr_msg *msgs; /* the active set */
 	long nmsgs;
-	bool scan_pending;     /* a scan timer is set */
-	bool flush_all;        /* treat every deferred file as due */
+	bool scan_pending; /* a scan timer is set */
+	bool flush_all;    /* treat every deferred file as due */
 	bool was_suspended;
 	struct event_timer *scan_tm;
 };
@@ -104,9 +104,9 @@ void qmgr_move(const char *id, const char *from, const char *to);
 /* qmgr_message.c */
 void qmgr_message_start(const char *id, const char *from);
 void qmgr_message_dispatch(struct qmgr_msg *m);
-void qmgr_message_result(struct qmgr_msg *m, size_t i,
-    enum deliver_status st, const char *dsn, const char *reason,
-    const char *diag, const char *relay, const char *success_dsn);
+void qmgr_message_result(struct qmgr_msg *m, size_t i, enum deliver_status st,
+    const char *dsn, const char *reason, const char *diag, const char *relay,
+    const char *success_dsn);
 void qmgr_message_job_done(struct qmgr_msg *m);
 void qmgr_resume(void);
 void qmgr_autoreply(struct qmgr_msg *m, size_t i);
@@ -125,8 +125,8 @@ enum qmgr_dsn_kind {
 /* qmgr_bounce - a DSN of kind to the sender of m about the recipients
  * idx[0..n) (their outcome in m->r); 0 when written (or none was due: a
  * null sender), -1 with why */
-int qmgr_bounce(struct qmgr_msg *m, enum qmgr_dsn_kind kind,
-    const size_t *idx, size_t n, struct buf *why);
+int qmgr_bounce(struct qmgr_msg *m, enum qmgr_dsn_kind kind, const size_t *idx,
+    size_t n, struct buf *why);
 
 /* qmgr_log_status - the Postfix-shaped per-recipient line, for outcomes
  * the queue manager decides itself */

@@ -135,8 +135,8 @@ qmgr_conn_read(struct event_loop *l, int fd, int events, void *ctx)
 	    || deliver_reply_decode(msg, &c->req, &reply, why) < 0) {
 		log_warn("%s: delivery agent %s: %s", c->req.queue_id,
 		    c->job->dest->agent, buf_cstr(why));
-		qmgr_job_fail(c->job, "delivery agent %s failed: %s",
-		    buf_cstr(why));
+		qmgr_job_fail(
+		    c->job, "delivery agent %s failed: %s", buf_cstr(why));
 	} else {
 		for (size_t k = 0; k < reply.nres; k++) {
 			const struct deliver_result *r = &reply.res[k];
@@ -180,8 +180,8 @@ qmgr_job_start(struct qmgr_job *job)
 
 	buf_printf(path, "private/%s", job->dest->agent);
 	if ((fd = net_connect_unix(buf_cstr(path), QMGR_CONNECT_MS, why)) < 0) {
-		qmgr_job_fail(job, "delivery agent %s unavailable: %s",
-		    buf_cstr(why));
+		qmgr_job_fail(
+		    job, "delivery agent %s unavailable: %s", buf_cstr(why));
 		qmgr_job_end(job);
 		buf_free(&path);
 		buf_free(&why);
@@ -216,8 +216,8 @@ qmgr_job_start(struct qmgr_job *job)
 	deliver_request_encode(&c->req, msg);
 	job->dest->busy++;
 	if (ipc_send(c->s, msg) < 0) {
-		qmgr_job_fail(job, "delivery agent %s failed: %s",
-		    stream_strerror(c->s));
+		qmgr_job_fail(
+		    job, "delivery agent %s failed: %s", stream_strerror(c->s));
 		ipc_free(&msg);
 		qmgr_conn_close(c);
 	} else {

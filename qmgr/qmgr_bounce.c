@@ -44,7 +44,8 @@ qmgr_bounce_rcpt(const struct queue_env *e, enum qmgr_dsn_kind kind,
 		buf_cats(to, e->sender);
 		return;
 	}
-	if (kind != QMGR_DSN_FAILURE || strcmp(e->service, QMGR_SVC_2BOUNCE) == 0)
+	if (kind != QMGR_DSN_FAILURE
+	    || strcmp(e->service, QMGR_SVC_2BOUNCE) == 0)
 		return;
 	buf_cats(to, var_double_bounce_rcpt);
 	if (strchr(var_double_bounce_rcpt, '@') == NULL)
@@ -86,7 +87,8 @@ qmgr_bounce(struct qmgr_msg *m, enum qmgr_dsn_kind kind, const size_t *idx,
 		if (kind == QMGR_DSN_FAILURE)
 			log_info("%s: undeliverable %s from <> discarded "
 			         "(no report to the null sender, %s)",
-			    m->id, strcmp(e->service, QMGR_SVC_2BOUNCE) == 0
+			    m->id,
+			    strcmp(e->service, QMGR_SVC_2BOUNCE) == 0
 			        ? "postmaster notification"
 			        : "message",
 			    "never a loop");
@@ -137,11 +139,11 @@ qmgr_bounce(struct qmgr_msg *m, enum qmgr_dsn_kind kind, const size_t *idx,
 	dm.now = time(NULL);
 	if (kind == QMGR_DSN_DELAY)
 		dm.retry_until = dm.arrival + var_max_queue_lifetime;
-	dm.headers_only = e->ret == SMTP_RET_HDRS
-	    || e->body_size > var_bounce_size_limit;
+	dm.headers_only =
+	    e->ret == SMTP_RET_HDRS || e->body_size > var_bounce_size_limit;
 	dm.size_limit = (size_t)var_bounce_size_limit;
-	buf_printf(boundary, "%s.%lld/%s", m->id, (long long)dm.now,
-	    var_myhostname);
+	buf_printf(
+	    boundary, "%s.%lld/%s", m->id, (long long)dm.now, var_myhostname);
 	dm.boundary = buf_cstr(boundary);
 	dsn_compose(&dm, dr, n, orig, (size_t)olen, out);
 

@@ -107,8 +107,8 @@ qmgr_rcpt_set(struct qmgr_rcpt *r, enum qmgr_outcome o, const char *dsn,
 
 /* qmgr_decide - an outcome decided by the queue manager: record, log */
 static void
-qmgr_decide(struct qmgr_msg *m, size_t i, enum qmgr_outcome o,
-    const char *dsn, const char *reason)
+qmgr_decide(struct qmgr_msg *m, size_t i, enum qmgr_outcome o, const char *dsn,
+    const char *reason)
 {
 	qmgr_rcpt_set(&m->r[i], o, dsn, reason, NULL, NULL);
 	qmgr_log_status(
@@ -155,7 +155,8 @@ qmgr_hops(struct queue_file *qf)
 		if (bol) {
 			if (hdr[i] == '\r' || hdr[i] == '\n')
 				break; /* the empty line: end of the header */
-			if (n - i >= 9 && strncasecmp(hdr + i, "Received:", 9) == 0)
+			if (n - i >= 9
+			    && strncasecmp(hdr + i, "Received:", 9) == 0)
 				hops++;
 		}
 		bol = hdr[i] == '\n';
@@ -377,10 +378,10 @@ qmgr_expand(struct qmgr_msg *m, struct buf *why)
 		char dsn[16];
 		const char *text;
 
-		qmgr_status_dsn(accounts_status_reply(fail[k].status), dsn, &text);
-		qmgr_decide(m, fail[k].index, dsn[0] == '4' ? QMGR_DEFERRED
-		                                            : QMGR_BOUNCED,
-		    dsn, text);
+		qmgr_status_dsn(
+		    accounts_status_reply(fail[k].status), dsn, &text);
+		qmgr_decide(m, fail[k].index,
+		    dsn[0] == '4' ? QMGR_DEFERRED : QMGR_BOUNCED, dsn, text);
 	}
 	ret = 0;
 out:
@@ -436,8 +437,9 @@ qmgr_message_start(const char *id, const char *from)
 	snprintf(m->id, sizeof(m->id), "%s", id);
 	if ((m->qf = queue_file_open(path, true, why)) == NULL) {
 		if (file_exists(path)) {
-			log_warn("%s: corrupt queue file, moved to corrupt/: %s",
-			    id, buf_cstr(why));
+			log_warn(
+			    "%s: corrupt queue file, moved to corrupt/: %s", id,
+			    buf_cstr(why));
 			qmgr_move(id, "active", "corrupt");
 		}
 		free(m);
@@ -457,16 +459,17 @@ qmgr_message_start(const char *id, const char *from)
 
 	if ((hops = qmgr_hops(m->qf)) > var_hopcount_limit) {
 		buf_reset(why);
-		buf_printf(why, "message has %ld Received: headers, more than "
-		                "hopcount_limit %ld: mail forwarding loop",
+		buf_printf(why,
+		    "message has %ld Received: headers, more than "
+		    "hopcount_limit %ld: mail forwarding loop",
 		    hops, var_hopcount_limit);
 		for (size_t i = 0; i < m->nr; i++)
 			if (e->rcpt[i].state == QUEUE_RCPT_PENDING)
-				qmgr_decide(m, i, QMGR_BOUNCED, "5.4.6",
-				    buf_cstr(why));
+				qmgr_decide(
+				    m, i, QMGR_BOUNCED, "5.4.6", buf_cstr(why));
 	} else if (qmgr_expand(m, why) < 0) {
-		log_warn("%s: recipient expansion failed: %s", id,
-		    buf_cstr(why));
+		log_warn(
+		    "%s: recipient expansion failed: %s", id, buf_cstr(why));
 		e = queue_file_env(m->qf);
 		for (size_t i = 0; i < m->nr; i++)
 			if (e->rcpt[i].state == QUEUE_RCPT_PENDING)
@@ -514,8 +517,8 @@ struct qmgr_group {
 /* qmgr_route - agent and next hop of recipient i, or an outcome decided
  * here (false) */
 static bool
-qmgr_route(struct qmgr_msg *m, size_t i, struct buf *agent,
-    struct buf *nexthop, struct buf *why)
+qmgr_route(struct qmgr_msg *m, size_t i, struct buf *agent, struct buf *nexthop,
+    struct buf *why)
 {
 	const char *addr = queue_file_env(m->qf)->rcpt[i].addr;
 	const char *at = strrchr(addr, '@');
@@ -526,8 +529,8 @@ qmgr_route(struct qmgr_msg *m, size_t i, struct buf *agent,
 
 	buf_reset(why);
 	hosted = *domain ? accounts_domain(qmgr.acc, domain, &d, why) : 0;
-	if (hosted < 0 || route_resolve(qmgr.router, addr, hosted == 1, &rt,
-	                      why) < 0) {
+	if (hosted < 0
+	    || route_resolve(qmgr.router, addr, hosted == 1, &rt, why) < 0) {
 		qmgr_decide(m, i, QMGR_DEFERRED, "4.3.0", buf_cstr(why));
 		return false;
 	}
@@ -542,8 +545,9 @@ qmgr_route(struct qmgr_msg *m, size_t i, struct buf *agent,
 		buf_sets(nexthop, rt.nexthop);
 		return true;
 	case ROUTE_ERROR:
-		qmgr_decide(m, i, rt.dsn[0] == '4' ? QMGR_DEFERRED : QMGR_BOUNCED,
-		    rt.dsn, rt.text);
+		qmgr_decide(m, i,
+		    rt.dsn[0] == '4' ? QMGR_DEFERRED : QMGR_BOUNCED, rt.dsn,
+		    rt.text);
 		return false;
 	}
 	return false;
@@ -647,7 +651,8 @@ qmgr_autoreply(struct qmgr_msg *m, size_t i)
 	if (accounts_user(qmgr.acc, e->rcpt[i].addr, &u, why) == 1) {
 		if (u.autoreply) {
 			buf_reset(why);
-			switch (autoreply_handle(&u, m->qf, e->sender, qid, why)) {
+			switch (
+			    autoreply_handle(&u, m->qf, e->sender, qid, why)) {
 			case 1:
 				log_info("%s: auto-reply from <%s> to <%s>: %s",
 				    m->id, u.address, e->sender, buf_cstr(qid));
@@ -752,7 +757,8 @@ qmgr_message_finish(struct qmgr_msg *m)
 	size_t nb = 0, nn = 0, nx = 0, pending = 0;
 	int64_t now_us = clock_wall_us();
 	long age = (long)((now_us - e->arrival_us) / 1000000);
-	long lifetime = *e->sender ? var_max_queue_lifetime : var_bounce_lifetime;
+	long lifetime =
+	    *e->sender ? var_max_queue_lifetime : var_bounce_lifetime;
 	struct buf *why = buf_new(128);
 	char path[64];
 

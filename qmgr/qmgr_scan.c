@@ -122,7 +122,8 @@ void
 qmgr_scan_soon(void)
 {
 	if (qmgr.scan_tm == NULL)
-		qmgr.scan_tm = event_add_timer(qmgr.loop, 0, qmgr_scan_event, NULL);
+		qmgr.scan_tm =
+		    event_add_timer(qmgr.loop, 0, qmgr_scan_event, NULL);
 }
 
 /* qmgr_scan - fill the active set from incoming/ and due deferred/ */

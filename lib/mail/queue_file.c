@@ -441,7 +441,8 @@ queue_writer_envelope(
 		buf_cats(b, "rcpt_state=");
 		r->state_offset =
 		    qw->file_off + (off_t)qw->wlen + (off_t)buf_len(b);
-		if (r->state == 0 || strchr(QUEUE_RCPT_STATES, r->state) == NULL)
+		if (r->state == 0
+		    || strchr(QUEUE_RCPT_STATES, r->state) == NULL)
 			r->state = QUEUE_RCPT_PENDING;
 		buf_catc(b, r->state);
 		buf_catc(b, '\n');

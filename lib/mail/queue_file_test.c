@@ -183,7 +183,8 @@ main(void)
 		make_env(&env);
 		env.expanded = true;
 		env.rcpt[0].state = QUEUE_RCPT_DELIVERED;
-		qw = queue_writer_rewrite(qdir, e->queue_id, e->arrival_us, why);
+		qw =
+		    queue_writer_rewrite(qdir, e->queue_id, e->arrival_us, why);
 		T_ASSERT(qw != NULL);
 		T_ASSERT(queue_writer_envelope(qw, &env, why) == 0);
 		T_STREQ(env.queue_id, e->queue_id);

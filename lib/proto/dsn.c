@@ -100,7 +100,8 @@ dsn_remote_mta(struct buf *out, const char *relay)
 		return;
 	buf_cats(out, "Remote-MTA: dns; ");
 	for (size_t i = 0; i < n; i++)
-		buf_catc(out, (relay[i] < 33 || relay[i] == 127) ? '?' : relay[i]);
+		buf_catc(
+		    out, (relay[i] < 33 || relay[i] == 127) ? '?' : relay[i]);
 	buf_cats(out, "\r\n");
 }
 
@@ -109,29 +110,34 @@ static void
 dsn_explain(const struct dsn_msg *m, const struct dsn_rcpt *rcpt, size_t n,
     struct buf *out)
 {
-	buf_printf(out, "This is the mail system at host %s.\r\n\r\n",
-	    m->hostname);
+	buf_printf(
+	    out, "This is the mail system at host %s.\r\n\r\n", m->hostname);
 	switch (m->kind) {
 	case DSN_FAILURE:
-		buf_cats(out, "Your message could not be delivered to one or "
-		              "more of its recipients.\r\nThis is a permanent "
-		              "error; the message will not be retried.\r\n");
+		buf_cats(out,
+		    "Your message could not be delivered to one or "
+		    "more of its recipients.\r\nThis is a permanent "
+		    "error; the message will not be retried.\r\n");
 		break;
 	case DSN_DELAY:
-		buf_cats(out, "Your message could not be delivered yet to one "
-		              "or more of its recipients.\r\nThe mail system "
-		              "will keep trying; you need not send it "
-		              "again.\r\n");
+		buf_cats(out,
+		    "Your message could not be delivered yet to one "
+		    "or more of its recipients.\r\nThe mail system "
+		    "will keep trying; you need not send it "
+		    "again.\r\n");
 		break;
 	case DSN_SUCCESS:
-		buf_cats(out, "Your message was delivered to the recipients "
-		              "below, as you asked to be told.\r\n");
+		buf_cats(out,
+		    "Your message was delivered to the recipients "
+		    "below, as you asked to be told.\r\n");
 		break;
 	}
-	buf_cats(out, "\r\nIf you need help, contact the postmaster of this "
-	              "system and include this report.\r\n\r\n");
+	buf_cats(out,
+	    "\r\nIf you need help, contact the postmaster of this "
+	    "system and include this report.\r\n\r\n");
 	for (size_t i = 0; i < n; i++) {
-		const char *text = *rcpt[i].diag ? rcpt[i].diag : rcpt[i].reason;
+		const char *text =
+		    *rcpt[i].diag ? rcpt[i].diag : rcpt[i].reason;
 
 		buf_cats(out, "<");
 		dsn_cat_field(out, rcpt[i].addr);
@@ -186,16 +192,18 @@ dsn_compose(const struct dsn_msg *m, const struct dsn_rcpt *rcpt, size_t n,
 
 	/* Part 1: for people */
 	buf_printf(out, "--%s\r\n", m->boundary);
-	buf_cats(out, "Content-Description: Notification\r\n"
-	              "Content-Type: text/plain; charset=utf-8\r\n"
-	              "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	buf_cats(out,
+	    "Content-Description: Notification\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n");
 	dsn_explain(m, rcpt, n, out);
 	buf_cats(out, "\r\n");
 
 	/* Part 2: for programs */
 	buf_printf(out, "--%s\r\n", m->boundary);
-	buf_cats(out, "Content-Description: Delivery report\r\n"
-	              "Content-Type: message/delivery-status\r\n\r\n");
+	buf_cats(out,
+	    "Content-Description: Delivery report\r\n"
+	    "Content-Type: message/delivery-status\r\n\r\n");
 	buf_printf(out, "Reporting-MTA: dns; %s\r\n", m->hostname);
 	buf_printf(out, "X-Gannet-Queue-ID: %s\r\n", m->queue_id);
 	if (m->envid && *m->envid) {
@@ -220,7 +228,8 @@ dsn_compose(const struct dsn_msg *m, const struct dsn_rcpt *rcpt, size_t n,
 			buf_cats(out, "Original-Recipient: ");
 			dsn_cat_field(out, r->orcpt);
 			buf_cats(out, "\r\n");
-		} else if (r->orig && *r->orig && strcmp(r->orig, r->addr) != 0) {
+		} else if (r->orig && *r->orig
+		    && strcmp(r->orig, r->addr) != 0) {
 			dsn_addr_field(out, "Original-Recipient", r->orig);
 		}
 		buf_printf(out, "Action: %s\r\n", r->action);

@@ -28,28 +28,28 @@ enum dsn_kind {
 };
 
 struct dsn_rcpt {
-	const char *addr;     /* the final recipient (after expansion) */
-	const char *orcpt;    /* ORCPT "type;address", "" when none */
-	const char *orig;     /* the address given at RCPT TO, or "" */
-	const char *action;   /* "failed", "delayed", "delivered", "relayed" */
-	const char *status;   /* RFC 3463 "5.1.1" */
-	const char *relay;    /* "host[addr]:port", "none" or "" */
-	const char *diag;     /* the server's reply ("\n" between lines), "" */
-	const char *reason;   /* our own text, when diag is "" */
+	const char *addr;   /* the final recipient (after expansion) */
+	const char *orcpt;  /* ORCPT "type;address", "" when none */
+	const char *orig;   /* the address given at RCPT TO, or "" */
+	const char *action; /* "failed", "delayed", "delivered", "relayed" */
+	const char *status; /* RFC 3463 "5.1.1" */
+	const char *relay;  /* "host[addr]:port", "none" or "" */
+	const char *diag;   /* the server's reply ("\n" between lines), "" */
+	const char *reason; /* our own text, when diag is "" */
 };
 
 struct dsn_msg {
 	enum dsn_kind kind;
-	const char *hostname;  /* myhostname: Reporting-MTA, From:, Message-ID */
-	const char *queue_id;  /* of the original message */
-	const char *sender;    /* the original envelope sender (To:) */
-	const char *envid;     /* ENVID, "" when none */
-	time_t arrival;        /* when the original arrived */
-	time_t now;            /* Date: */
-	time_t retry_until;    /* DSN_DELAY: Will-Retry-Until, 0: none */
-	bool headers_only;     /* RET=HDRS (or too large) */
-	size_t size_limit;     /* at most this many bytes of the original */
-	const char *boundary;  /* unique; must not occur in the original */
+	const char *hostname; /* myhostname: Reporting-MTA, From:, Message-ID */
+	const char *queue_id; /* of the original message */
+	const char *sender;   /* the original envelope sender (To:) */
+	const char *envid;    /* ENVID, "" when none */
+	time_t arrival;       /* when the original arrived */
+	time_t now;           /* Date: */
+	time_t retry_until;   /* DSN_DELAY: Will-Retry-Until, 0: none */
+	bool headers_only;    /* RET=HDRS (or too large) */
+	size_t size_limit;    /* at most this many bytes of the original */
+	const char *boundary; /* unique; must not occur in the original */
 };
 
 /* dsn_header_end - length of the header block of msg (through the empty
@@ -57,8 +57,8 @@ struct dsn_msg {
 size_t dsn_header_end(const char *msg, size_t len);
 /* dsn_compose - the report into out (appended): m and the n recipients,
  * with the original message orig[0..len) (CRLF or LF line ends). */
-void dsn_compose(const struct dsn_msg *m, const struct dsn_rcpt *rcpt,
-    size_t n, const char *orig, size_t len, struct buf *out);
+void dsn_compose(const struct dsn_msg *m, const struct dsn_rcpt *rcpt, size_t n,
+    const char *orig, size_t len, struct buf *out);
 /* dsn_date - an RFC 5322 date for t (local time zone) into out */
 void dsn_date(time_t t, struct buf *out);
 

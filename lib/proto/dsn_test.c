@@ -77,9 +77,11 @@ main(void)
 	T_ASSERT(has(out, "To: <a@example.org>\r\n"));
 	T_ASSERT(has(out, "Subject: Undelivered Mail Returned to Sender\r\n"));
 	T_ASSERT(has(out, "Auto-Submitted: auto-replied\r\n"));
-	T_ASSERT(has(out, "Content-Type: multipart/report; "
-	                  "report-type=delivery-status;"));
-	T_INTEQ(count(out, "--1HDP1K3R0000B6.1763790100/mx.example.com\r\n"), 3);
+	T_ASSERT(has(out,
+	    "Content-Type: multipart/report; "
+	    "report-type=delivery-status;"));
+	T_INTEQ(
+	    count(out, "--1HDP1K3R0000B6.1763790100/mx.example.com\r\n"), 3);
 	T_INTEQ(count(out, "--1HDP1K3R0000B6.1763790100/mx.example.com--"), 1);
 	T_ASSERT(has(out, "Content-Type: message/delivery-status\r\n"));
 	T_ASSERT(has(out, "Reporting-MTA: dns; mx.example.com\r\n"));
@@ -90,8 +92,9 @@ main(void)
 	T_INTEQ(count(out, "Action: failed\r\n"), 2);
 	T_ASSERT(has(out, "Status: 5.1.1\r\n"));
 	T_ASSERT(has(out, "Remote-MTA: dns; mx.example.net\r\n"));
-	T_ASSERT(has(out, "Diagnostic-Code: smtp; 550 5.1.1 <joe@example.net>: "
-	                  "user unknown\r\n"));
+	T_ASSERT(has(out,
+	    "Diagnostic-Code: smtp; 550 5.1.1 <joe@example.net>: "
+	    "user unknown\r\n"));
 	T_ASSERT(has(out, "Diagnostic-Code: X-Gannet; mailbox full\r\n"));
 	T_INTEQ(count(out, "Remote-MTA:"), 1); /* "none" gives none */
 	T_ASSERT(has(out, "Content-Type: message/rfc822\r\n"));
@@ -118,8 +121,9 @@ main(void)
 	base_msg(&m);
 	r[0].diag = "550-5.1.1 first\n550 5.1.1 second\r\nX-Evil: yes";
 	dsn_compose(&m, r, 1, orig_msg, strlen(orig_msg), out);
-	T_ASSERT(has(out, "Diagnostic-Code: smtp; 550-5.1.1 first 550 5.1.1 "
-	                  "second  X-Evil: yes\r\n"));
+	T_ASSERT(has(out,
+	    "Diagnostic-Code: smtp; 550-5.1.1 first 550 5.1.1 "
+	    "second  X-Evil: yes\r\n"));
 	T_ASSERT(!has(out, "\r\nX-Evil"));
 
 	t_begin("delay warning and success report");
