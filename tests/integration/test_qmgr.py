@@ -11,6 +11,7 @@ import glob
 import json
 import mailbox
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -602,3 +603,41 @@ def test_delay_warning_once(mta):
     assert rcpts[0]["Status"] == "4.3.0"
     assert "Will-Retry-Until" in rcpts[0]
     assert queue_files(mta, "deferred") or queue_files(mta, "active")
+
+
+def test_sigkill_of_deliver_mid_run_loses_nothing(mta):
+    """1000 messages to three local mailboxes; the local delivery agent
+    is killed with SIGKILL while it works. Every message lands; the
+    duplicates (a delivery done but not yet answered) are counted."""
+    n = 1000
+    who = ["joe@example.com", "ann@example.com", "bob@example.com"]
+    start(mta)
+    t0 = time.time()
+    killed = 0
+    with smtplib.SMTP("127.0.0.1", mta.port("smtp"), timeout=60) as c:
+        c.ehlo("client.test")
+        for i in range(n):
+            c.sendmail(SENDER, [who[i % 3]],
+                       "Subject: m%d\r\n\r\nbody %d\r\n" % (i, i))
+            if i in (n // 4, n // 2):
+                pids = re.findall(r"gannet/deliver\[(\d+)\]", mta.log())
+                if pids:
+                    try:
+                        os.kill(int(pids[-1]), signal.SIGKILL)
+                        killed += 1
+                    except ProcessLookupError:
+                        pass
+    wait_until(lambda: queue_empty(mta), timeout=300, what="an empty queue")
+    elapsed = time.time() - t0
+    counts = {}
+    for w in who:
+        for m in maildir(mta, w):
+            counts[m["Subject"]] = counts.get(m["Subject"], 0) + 1
+    missing = [i for i in range(n) if "m%d" % i not in counts]
+    dups = sum(c - 1 for c in counts.values())
+    print("messages %d, killed deliver %d times, delivered %d, "
+          "duplicates %d, %.0f messages/s end to end"
+          % (n, killed, sum(counts.values()), dups, n / elapsed))
+    assert killed >= 1
+    assert missing == []
+    assert dups <= 2 * killed  # local_destination_concurrency_limit
