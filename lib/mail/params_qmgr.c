@@ -10,7 +10,6 @@
 #include "mail/params_qmgr.h"
 
 long var_qmgr_active_limit;
-long var_qmgr_rcpt_limit;
 long var_min_backoff;
 long var_max_backoff;
 long var_queue_run_delay;
@@ -27,8 +26,6 @@ char *var_default_transport;
 
 const struct cfg_param params_qmgr[] = {
     CFG_INT("qmgr_message_active_limit", "20000", &var_qmgr_active_limit, 1,
-        1000000),
-    CFG_INT("qmgr_message_recipient_limit", "20000", &var_qmgr_rcpt_limit, 1,
         1000000),
     CFG_TIME("minimal_backoff_time", "300s", &var_min_backoff, 1, 86400 * 7),
     CFG_TIME("maximal_backoff_time", "4000s", &var_max_backoff, 1, 86400 * 7),

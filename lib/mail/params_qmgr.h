@@ -10,7 +10,6 @@
 extern const struct cfg_param params_qmgr[];
 
 extern long var_qmgr_active_limit;  /* qmgr_message_active_limit */
-extern long var_qmgr_rcpt_limit;    /* qmgr_message_recipient_limit */
 extern long var_min_backoff;        /* minimal_backoff_time */
 extern long var_max_backoff;        /* maximal_backoff_time */
 extern long var_queue_run_delay;    /* queue_run_delay */

@@ -641,3 +641,15 @@ def test_sigkill_of_deliver_mid_run_loses_nothing(mta):
     assert killed >= 1
     assert missing == []
     assert dups <= 2 * killed  # local_destination_concurrency_limit
+
+
+def test_small_active_set_still_moves_everything(mta):
+    mta.gannet("conf", "set", "qmgr_message_active_limit=2")
+    start(mta)
+    for i in range(12):
+        send(mta, ["r%d@remote.test" % i], subject="s%d" % i)
+    mta.mx.wait(12)
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    subjects = sorted(parse(m["data"])["Subject"]
+                      for m in mta.mx.messages())
+    assert subjects == sorted("s%d" % i for i in range(12))
