@@ -10,11 +10,14 @@ import glob
 import mailbox
 import os
 import shutil
+import smtplib
+import socket
 import subprocess
+import time
 
 import pytest
 
-from agentproto import Agent, encode_request, write_queue_file
+from agentproto import TOP, Agent, encode_request, write_queue_file
 
 SENDER = "alice@client.example"
 BODY = ("From: <alice@client.example>\nTo: <joe@example.org>\n"
@@ -46,6 +49,7 @@ def local(instance):
     inst = instance
     inst.gannet("domain", "add", "example.org")
     for a, extra in (("joe@example.org", ()), ("ann@example.org", ()),
+                     ("bob@example.org", ()),
                      ("full@example.org", ("--quota", "1000")),
                      ("off@example.org", ("--disabled",))):
         inst.gannet("user", "add", a, "--no-password", *extra)
@@ -185,13 +189,17 @@ def test_malformed_request_is_closed_without_reply(local):
     local.wait_log("malformed delivery request")
 
 
-def test_message_is_fsynced_before_the_reply(local):
-    """strace shows the order: the file is fsync'd, linked into new/, the
-    directory fsync'd, and only then the reply is written."""
+def need_strace():
     if shutil.which("strace") is None:
         pytest.skip("strace is not installed")
     if subprocess.run(["strace", "-o", "/dev/null", "true"]).returncode:
         pytest.skip("strace cannot trace here")
+
+
+def test_message_is_fsynced_before_the_reply(local):
+    """strace shows the order: the file is fsync'd, linked into new/, the
+    directory fsync'd, and only then the reply is written."""
+    need_strace()
     trace = local.path("strace.out")
     agent = local.start_agent()
     pid = agent.proc.pid
@@ -233,6 +241,32 @@ def test_message_is_fsynced_before_the_reply(local):
     assert "sync" in kinds[i:j], seq
 
 
+def test_queue_file_is_read_once_for_all_recipients(local):
+    """Three recipients, one request: the queue file is opened once."""
+    need_strace()
+    trace = local.path("strace-open.out")
+    rcpts = ["joe@example.org", "ann@example.org", "bob@example.org"]
+    agent = local.start_agent()
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, "-e",
+                               "trace=open,openat,sendto,write",
+                               "-p", str(agent.proc.pid)],
+                              stderr=subprocess.PIPE)
+    try:
+        # Wait until strace is attached: a traced reply.
+        for _ in range(100):
+            deliver(agent, local, ["joe@example.org"])
+            if os.path.exists(trace) and "status\\n" in open(trace).read():
+                break
+        qid, res = deliver(agent, local, rcpts)
+    finally:
+        tracer.terminate()
+        tracer.wait(10)
+    assert [r["status"] for r in res] == ["sent"] * 3
+    opens = [l for l in open(trace) if "/active/" + qid in l]
+    assert len(opens) == 1, opens
+    assert len(messages(local, "bob@example.org")) == 1
+
+
 def test_check_accepts_the_queue_modes(local):
     out = local.gannet("check", check=False)
     assert "active: mode" not in out.stdout + out.stderr
@@ -240,3 +274,75 @@ def test_check_accepts_the_queue_modes(local):
     if os.getuid() == 0:
         assert st.st_mode & 0o777 == 0o750
     assert glob.glob(local.path("queue", "active", "*")) == []
+
+
+# End to end, through the master, smtpd, the queue manager and this agent.
+
+QMGR = os.path.join(TOP, "libexec", "qmgr")
+
+
+def wait_until(fn, what, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def smtp_send(inst, sender, rcpt, body):
+    end = time.time() + 10
+    while True:
+        try:
+            c = smtplib.SMTP("127.0.0.1", inst.port("smtp"), timeout=30)
+            break
+        except (OSError, socket.error):
+            if time.time() > end:
+                raise
+            time.sleep(0.1)
+    with c:
+        c.ehlo("client.test")
+        c.sendmail(sender, [rcpt], body)
+
+
+def queue_idle(inst):
+    return all(not [f for f in os.listdir(inst.path("queue", d))
+                    if not f.startswith(".")]
+               for d in ("incoming", "active", "deferred"))
+
+
+@pytest.mark.skipif(not os.path.exists(QMGR),
+                    reason="no queue manager (libexec/qmgr) in this tree")
+def test_autoreply_through_the_mail_system(local):
+    inst = local
+    inst.gannet("conf", "set", "smtpd_reject_unauth_local_sender=no")
+    inst.gannet("user", "autoreply", "joe@example.org", "--subject", "Away",
+                "--text", "Back on Monday.\nJoe")
+    inst.gannet("start")
+    inst.started = True
+    msg = ("From: <ann@example.org>\r\nTo: <joe@example.org>\r\n"
+           "Subject: Lunch\r\nMessage-ID: <lunch1@example.org>\r\n\r\n"
+           "Friday?\r\n")
+    smtp_send(inst, "ann@example.org", "joe@example.org", msg)
+    replies = wait_until(lambda: messages(inst, "ann@example.org"),
+                         "the auto-reply in ann's Maildir")
+    assert len(messages(inst, "joe@example.org")) == 1
+    r = replies[0]
+    assert r["Return-Path"] == "<>"
+    assert r["From"] == "<joe@example.org>"
+    assert r["Subject"] == "Away"
+    assert r["Auto-Submitted"] == "auto-replied"
+    assert r["In-Reply-To"] == "<lunch1@example.org>"
+    assert "Back on Monday.\nJoe" in r.get_payload()
+    # Once per sender: the second message gets no second reply; nor does
+    # a message from a mailing list.
+    smtp_send(inst, "ann@example.org", "joe@example.org",
+              msg.replace("lunch1", "lunch2"))
+    smtp_send(inst, "bob@example.org", "joe@example.org",
+              "List-Id: <news.example.org>\r\nSubject: news\r\n\r\nx\r\n")
+    wait_until(lambda: len(messages(inst, "joe@example.org")) == 3,
+               "three messages for joe")
+    wait_until(lambda: queue_idle(inst), "an empty queue")
+    assert len(messages(inst, "ann@example.org")) == 1
+    assert messages(inst, "bob@example.org") == []
