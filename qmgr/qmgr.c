@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -173,6 +174,35 @@ qmgr_tick(struct event_loop *l, void *ctx)
 	event_add_timer(l, delay * 1000, qmgr_tick, NULL);
 }
 
+/* qmgr_fd_limit - every message in the active set holds its queue file
+ * open: raise the descriptor limit as far as allowed, and keep the active
+ * set below it (with room for agent connections and maps) */
+static void
+qmgr_fd_limit(void)
+{
+	struct rlimit rl;
+	long room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	room = (long)rl.rlim_cur - 2 * var_dest_concurrency - 256;
+	if (room < 16)
+		room = 16;
+	if (var_qmgr_active_limit > room) {
+		log_info("qmgr_message_active_limit %ld is more than the open "
+		         "file limit allows: using %ld",
+		    var_qmgr_active_limit, room);
+		var_qmgr_active_limit = room;
+	}
+}
+
 /* qmgr_post_jail - maps and routes */
 static void
 qmgr_post_jail(void)
@@ -183,6 +213,7 @@ qmgr_post_jail(void)
 	if ((qmgr.router = route_open(why)) == NULL)
 		log_fatal("%s", buf_cstr(why));
 	qmgr.dests = htable_new(64);
+	qmgr_fd_limit();
 	if (chdir(var_queue_dir) < 0)
 		log_fatal("chdir %s: %m", var_queue_dir);
 	buf_free(&why);

@@ -24,6 +24,7 @@
 #include "util/sys_defs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -436,7 +437,20 @@ qmgr_message_start(const char *id, const char *from)
 	m = xcalloc(1, sizeof(*m));
 	snprintf(m->id, sizeof(m->id), "%s", id);
 	if ((m->qf = queue_file_open(path, true, why)) == NULL) {
-		if (file_exists(path)) {
+		int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		int err = errno;
+
+		/* A file that cannot be opened for lack of resources waits
+		 * in incoming/; a vanished one is gone; any other (one that
+		 * does not validate, or that we may not read) is corrupt. */
+		if (fd >= 0)
+			close(fd);
+		if (fd < 0
+		    && (err == EMFILE || err == ENFILE || err == ENOMEM
+		        || err == EIO)) {
+			log_warn("%s: %s: will try again", id, buf_cstr(why));
+			qmgr_move(id, "active", "incoming");
+		} else if (fd >= 0 || err != ENOENT) {
 			log_warn(
 			    "%s: corrupt queue file, moved to corrupt/: %s", id,
 			    buf_cstr(why));
