@@ -43,6 +43,52 @@ struct qmgr_conn {
 
 static void qmgr_dest_kick(struct qmgr_dest *d);
 
+/* Requests in flight per agent, over all its destinations: at most the
+ * agent's process limit (default_process_limit), so that connections
+ * never pile up in the agent's listen queue while qmgr waits. */
+static struct htable *qmgr_agent_busy;
+
+/* qmgr_agent_count - the in-flight counter of agent */
+static long *
+qmgr_agent_count(const char *agent)
+{
+	long *n;
+
+	if (qmgr_agent_busy == NULL)
+		qmgr_agent_busy = htable_new(4);
+	if ((n = htable_get(qmgr_agent_busy, agent)) == NULL) {
+		n = xcalloc(1, sizeof(*n));
+		htable_set(qmgr_agent_busy, agent, n);
+	}
+	return n;
+}
+
+/* qmgr_dest_ready - a request may start now */
+static bool
+qmgr_dest_ready(struct qmgr_dest *d)
+{
+	return d->head && d->busy < d->limit
+	    && *qmgr_agent_count(d->agent) < var_default_process_limit;
+}
+
+/* qmgr_agent_kick_all - an agent slot is free: the destinations of that
+ * agent that wait may go on */
+static void
+qmgr_agent_kick_all(const char *agent)
+{
+	struct htable_iter it;
+	const char *k;
+	void *v;
+
+	htable_iter_init(&it, qmgr.dests);
+	while (htable_iter_next(&it, &k, &v)) {
+		struct qmgr_dest *d = v;
+
+		if (strcmp(d->agent, agent) == 0)
+			qmgr_dest_kick(d);
+	}
+}
+
 /* qmgr_dest_get - the destination of agent and nexthop */
 static struct qmgr_dest *
 qmgr_dest_get(const char *agent, const char *nexthop)
@@ -102,9 +148,12 @@ qmgr_conn_close(struct qmgr_conn *c)
 	stream_close(&c->s);
 	deliver_request_free(&c->req);
 	d->busy--;
+	(*qmgr_agent_count(d->agent))--;
 	qmgr_job_end(c->job);
 	free(c);
 	qmgr_dest_kick(d);
+	if (*qmgr_agent_count(d->agent) == var_default_process_limit - 1)
+		qmgr_agent_kick_all(d->agent);
 }
 
 /* qmgr_conn_timeout - no reply in time */
@@ -215,6 +264,7 @@ qmgr_job_start(struct qmgr_job *job)
 	msg = ipc_new();
 	deliver_request_encode(&c->req, msg);
 	job->dest->busy++;
+	(*qmgr_agent_count(job->dest->agent))++;
 	if (ipc_send(c->s, msg) < 0) {
 		qmgr_job_fail(
 		    job, "delivery agent %s failed: %s", stream_strerror(c->s));
@@ -244,7 +294,7 @@ qmgr_dest_run(struct event_loop *l, void *ctx)
 	struct qmgr_dest *d = ctx;
 
 	d->kicked = false;
-	while (d->busy < d->limit && d->head) {
+	while (qmgr_dest_ready(d)) {
 		struct qmgr_job *job = d->head;
 
 		d->head = job->next;
@@ -260,7 +310,7 @@ qmgr_dest_run(struct event_loop *l, void *ctx)
 static void
 qmgr_dest_kick(struct qmgr_dest *d)
 {
-	if (!d->kicked && d->head && d->busy < d->limit) {
+	if (!d->kicked && qmgr_dest_ready(d)) {
 		d->kicked = true;
 		event_add_timer(qmgr.loop, 0, qmgr_dest_run, d);
 	}
@@ -307,4 +357,5 @@ void
 qmgr_agent_free_all(void)
 {
 	htable_free(&qmgr.dests, qmgr_dest_free);
+	htable_free(&qmgr_agent_busy, free);
 }

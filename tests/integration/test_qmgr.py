@@ -644,7 +644,9 @@ def test_sigkill_of_deliver_mid_run_loses_nothing(mta):
 
 
 def test_small_active_set_still_moves_everything(mta):
-    mta.gannet("conf", "set", "qmgr_message_active_limit=2")
+    # and one delivery agent process at a time
+    mta.gannet("conf", "set", "qmgr_message_active_limit=2",
+               "default_process_limit=1")
     start(mta)
     for i in range(12):
         send(mta, ["r%d@remote.test" % i], subject="s%d" % i)
