@@ -139,11 +139,12 @@ qmgr_scan(void)
 	strv_init(&def);
 	if (qmgr.nmsgs < var_qmgr_active_limit)
 		qmgr_list("incoming", false, &in);
-	if (qmgr.flush_all
-	    || now - qmgr_deferred_scanned_ms >= var_queue_run_delay * 1000) {
+	if (qmgr.nmsgs < var_qmgr_active_limit
+	    && (qmgr.flush_all
+	        || now - qmgr_deferred_scanned_ms
+	            >= var_queue_run_delay * 1000)) {
 		qmgr_deferred_scanned_ms = now;
-		if (qmgr.nmsgs < var_qmgr_active_limit)
-			qmgr_list("deferred", true, &def);
+		qmgr_list("deferred", true, &def);
 		qmgr.flush_all = false;
 	}
 	if (in.n > 1)
@@ -156,7 +157,10 @@ qmgr_scan(void)
 		take_new = !take_new;
 	}
 	/* Files left for lack of room are found by a later scan: every
-	 * message leaving the active set asks for one. */
+	 * message leaving the active set asks for one, and due deferred
+	 * mail left over is looked at again then, not a queue run later. */
+	if (j < def.n)
+		qmgr.flush_all = true;
 	strv_free(&in);
 	strv_free(&def);
 }
