@@ -216,6 +216,16 @@ qmgr_notify_text(int bits)
 	    | ((bits & SMTP_NOTIFY_DELAY) ? 4 : 0)];
 }
 
+/* qmgr_ascii - s is printable ASCII (an ORCPT of type rfc822) */
+static bool
+qmgr_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 32 || (unsigned char)*s >= 127)
+			return false;
+	return true;
+}
+
 /* qmgr_job_start - connect and send the request */
 static void
 qmgr_job_start(struct qmgr_job *job)
@@ -256,9 +266,18 @@ qmgr_job_start(struct qmgr_job *job)
 	c->req.dsn_ret = xstrdup(rets[e->ret]);
 	for (size_t k = 0; k < job->n; k++) {
 		const struct queue_rcpt *r = &e->rcpt[job->idx[k]];
+		bool is_orig = strcmp(r->orig, r->addr) == 0;
 
+		/* An expanded recipient without the client's ORCPT carries
+		 * the address it was expanded from as its ORCPT (RFC 3461
+		 * s4.2), so the final DSN names what the sender wrote. */
+		buf_reset(why);
+		if (*r->orcpt)
+			buf_cats(why, r->orcpt);
+		else if (e->expanded && !is_orig && qmgr_ascii(r->orig))
+			buf_printf(why, "rfc822;%s", r->orig);
 		deliver_request_add_rcpt(&c->req, (long)job->idx[k], r->addr,
-		    strcmp(r->orig, r->addr) == 0 ? "" : r->orig, r->orcpt,
+		    is_orig ? "" : r->orig, buf_cstr(why),
 		    qmgr_notify_text(r->notify));
 	}
 	msg = ipc_new();

@@ -311,6 +311,7 @@ def trigger(inst, data):
         s.sendall(data)
 
 
+@mx_conf(ehlo_add=["DSN"])
 def test_alias_list_catchall_and_forward_expand(mta):
     g = mta.gannet
     g("alias", "add", "sales@example.com", "carol@remote.test",
@@ -335,6 +336,10 @@ def test_alias_list_catchall_and_forward_expand(mta):
     assert "to=<joe@remote.test>, orig_to=<joe@example.com>" in log
     assert "to=<catchall@remote.test>, orig_to=<stranger@example.com>" \
         in log
+    # The next hop learns what the sender wrote (DSN ORCPT).
+    opts = {r: o for m in msgs for r, o in zip(m["rcpt_tos"],
+                                               m["rcpt_options"])}
+    assert "ORCPT=rfc822;sales@example.com" in opts["carol@remote.test"]
 
 
 def test_requeued_message_is_not_expanded_twice(mta):
