@@ -28,6 +28,7 @@
 #include "util/htable.h"
 #include "util/log.h"
 #include "util/net.h"
+#include "util/stream.h"
 #include "util/xalloc.h"
 
 #include "mail/accounts.h"
@@ -44,6 +45,7 @@ struct qmgr_state qmgr;
 
 struct qmgr_trigger {
 	int fd;
+	struct stream *s;
 	struct buf *in;
 	struct event_timer *tm;
 };
@@ -54,7 +56,7 @@ qmgr_trigger_close(struct qmgr_trigger *t)
 {
 	event_del_fd(qmgr.loop, t->fd);
 	event_cancel_timer(qmgr.loop, &t->tm);
-	close(t->fd);
+	stream_close(&t->s);
 	buf_free(&t->in);
 	free(t);
 }
@@ -106,11 +108,13 @@ qmgr_trigger_read(struct event_loop *l, int fd, int events, void *ctx)
 	char tmp[512];
 	ssize_t n;
 
-	/* XXX the trigger is a few bytes from a local process; a plain read
-	 * on a non-blocking descriptor is enough here (no stream needed). */
-	n = read(fd, tmp, sizeof(tmp));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	/* Readable: this returns what is there at once (the short
+	 * timeout only covers a spurious wake-up). */
+	n = stream_read(t->s, tmp, sizeof(tmp));
+	if (n < 0 && stream_status(t->s) == STREAM_TIMEOUT) {
+		stream_clear(t->s);
 		return;
+	}
 	if (n > 0) {
 		if (buf_cat(t->in, tmp, (size_t)n) < 0) {
 			log_warn("trigger: request too long, ignored");
@@ -148,10 +152,12 @@ qmgr_accept(struct event_loop *l, int lfd, int events, void *ctx)
 		(void)net_set_nonblock(fd, true);
 		t = xcalloc(1, sizeof(*t));
 		t->fd = fd;
+		t->s = stream_open(fd);
+		stream_set_timeout_ms(t->s, 100);
 		t->in = buf_new_capped(16, QMGR_TRIGGER_MAX);
 		if (event_add_fd(l, fd, EVENT_READ, qmgr_trigger_read, t) < 0) {
 			log_warn("event_add_fd: %m");
-			close(fd);
+			stream_close(&t->s);
 			buf_free(&t->in);
 			free(t);
 			continue;
