@@ -660,3 +660,22 @@ def test_small_active_set_still_moves_everything(mta):
     subjects = sorted(parse(m["data"])["Subject"]
                       for m in mta.mx.messages())
     assert subjects == sorted("s%d" % i for i in range(12))
+
+
+def test_failed_list_member_bounces_and_the_rest_is_delivered(mta):
+    g = mta.gannet
+    g("user", "add", "gone@example.com", "--no-password")
+    g("list", "add", "crew@example.com", "--policy", "anyone",
+      "ann@example.com", "gone@example.com")
+    g("user", "disable", "gone@example.com")
+    start(mta)
+    send(mta, ["crew@example.com"], subject="to crew")
+    b = wait_until(lambda: bounces(mta.mx), what="the bounce")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    assert [m["Subject"] for m in maildir(mta, "ann@example.com")] == \
+        ["to crew"]
+    _, rcpts = dsn_groups(parse(b[0]["data"]))
+    assert len(rcpts) == 1
+    assert rcpts[0]["Final-Recipient"] == "rfc822; gone@example.com"
+    assert rcpts[0]["Original-Recipient"] == "rfc822; crew@example.com"
+    assert rcpts[0]["Status"] == "5.2.1"
