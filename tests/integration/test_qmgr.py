@@ -679,3 +679,26 @@ def test_failed_list_member_bounces_and_the_rest_is_delivered(mta):
     assert rcpts[0]["Final-Recipient"] == "rfc822; gone@example.com"
     assert rcpts[0]["Original-Recipient"] == "rfc822; crew@example.com"
     assert rcpts[0]["Status"] == "5.2.1"
+
+
+def test_too_many_hops_bounce_5_4_6(mta):
+    """A message that came in some other way than smtpd (which refuses
+    it at DATA) with more Received: headers than hopcount_limit: the
+    queue manager bounces it. The file is a version 1 queue file, as
+    older writers made them."""
+    from agentproto import write_queue_file
+    start(mta)
+    body = "".join("Received: from hop%d.test\r\n" % i for i in range(51))
+    body += "Subject: looping\r\n\r\nround and round\r\n"
+    qid, _ = write_queue_file(mta.path("queue"), SENDER,
+                              ["carol@remote.test"], body, subdir="tmp")
+    os.rename(mta.path("queue", "tmp", qid),
+              mta.path("queue", "incoming", qid))
+    trigger(mta, b"W")
+    b = wait_until(lambda: bounces(mta.mx), what="the bounce")
+    wait_until(lambda: queue_empty(mta), what="an empty queue")
+    assert [m for m in mta.mx.messages()
+            if m["rcpt_tos"] == ["carol@remote.test"]] == []
+    _, rcpts = dsn_groups(parse(b[0]["data"]))
+    assert rcpts[0]["Status"] == "5.4.6"
+    assert "hopcount_limit" in rcpts[0]["Diagnostic-Code"]
