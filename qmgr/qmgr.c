@@ -242,10 +242,13 @@ qmgr_event_init(struct event_loop *loop, int lfd)
 	event_add_timer(loop, 1000, qmgr_tick, NULL);
 }
 
-/* qmgr_pre_exit - let go of the agents */
+/* qmgr_pre_exit - wait a little for the requests in flight, so their
+ * outcomes are recorded (a reload or stop then duplicates nothing), and
+ * let go of the agents */
 static void
 qmgr_pre_exit(void)
 {
+	qmgr_agent_drain();
 	qmgr_agent_free_all();
 	accounts_close(&qmgr.acc);
 	route_close(&qmgr.router);

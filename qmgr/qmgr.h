@@ -88,6 +88,7 @@ struct qmgr_state {
 	bool scan_pending; /* a scan timer is set */
 	bool flush_all;    /* treat every deferred file as due */
 	bool was_suspended;
+	bool exiting; /* the loop is gone: draining, no new work */
 	struct event_timer *scan_tm;
 };
 
@@ -115,6 +116,7 @@ void qmgr_autoreply(struct qmgr_msg *m, size_t i);
 void qmgr_agent_queue(struct qmgr_msg *m, const char *agent,
     const char *nexthop, size_t *idx, size_t n);
 void qmgr_agent_free_all(void);
+void qmgr_agent_drain(void);
 
 /* qmgr_bounce.c */
 enum qmgr_dsn_kind {

@@ -12,11 +12,14 @@
  */
 #include "util/sys_defs.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/event.h"
 #include "util/htable.h"
 #include "util/log.h"
@@ -32,8 +35,13 @@
 #include "qmgr.h"
 
 #define QMGR_CONNECT_MS 5000
+/* At exit, how long to wait for replies in flight: well below the
+ * master's master_stop_timeout (30s), after which it kills us. */
+#define QMGR_DRAIN_MS 15000
 
 struct qmgr_conn {
+	struct qmgr_conn *prev, *next; /* requests in flight */
+	bool is_linked;
 	struct qmgr_job *job;
 	struct deliver_request req;
 	struct stream *s;
@@ -42,6 +50,7 @@ struct qmgr_conn {
 };
 
 static void qmgr_dest_kick(struct qmgr_dest *d);
+static struct qmgr_conn *qmgr_live; /* requests in flight */
 
 /* Requests in flight per agent, over all its destinations: at most the
  * agent's process limit (default_process_limit), so that connections
@@ -143,8 +152,18 @@ qmgr_conn_close(struct qmgr_conn *c)
 {
 	struct qmgr_dest *d = c->job->dest;
 
-	event_del_fd(qmgr.loop, c->fd);
-	event_cancel_timer(qmgr.loop, &c->tm);
+	if (c->is_linked) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			qmgr_live = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+	}
+	if (!qmgr.exiting) {
+		event_del_fd(qmgr.loop, c->fd);
+		event_cancel_timer(qmgr.loop, &c->tm);
+	}
 	stream_close(&c->s);
 	deliver_request_free(&c->req);
 	d->busy--;
@@ -300,6 +319,11 @@ qmgr_job_start(struct qmgr_job *job)
 			c->tm = event_add_timer(qmgr.loop,
 			    var_qmgr_delivery_timeout * 1000, qmgr_conn_timeout,
 			    c);
+			c->next = qmgr_live;
+			if (qmgr_live)
+				qmgr_live->prev = c;
+			qmgr_live = c;
+			c->is_linked = true;
 		}
 	}
 	buf_free(&path);
@@ -329,7 +353,7 @@ qmgr_dest_run(struct event_loop *l, void *ctx)
 static void
 qmgr_dest_kick(struct qmgr_dest *d)
 {
-	if (!d->kicked && qmgr_dest_ready(d)) {
+	if (!d->kicked && !qmgr.exiting && qmgr_dest_ready(d)) {
 		d->kicked = true;
 		event_add_timer(qmgr.loop, 0, qmgr_dest_run, d);
 	}
@@ -357,6 +381,61 @@ qmgr_agent_queue(struct qmgr_msg *m, const char *agent, const char *nexthop,
 		d->head = job;
 	d->tail = job;
 	qmgr_dest_kick(d);
+}
+
+/* qmgr_agent_drain - at exit, the event loop gone: read the replies of
+ * the requests in flight for a while and record them; whatever is still
+ * out after that is left to the next start (the crash window) */
+void
+qmgr_agent_drain(void)
+{
+	int64_t end = clock_ms() + QMGR_DRAIN_MS;
+	long n = 0;
+
+	qmgr.exiting = true;
+	for (struct qmgr_conn *c = qmgr_live; c; c = c->next)
+		n++;
+	if (n > 0)
+		log_info("waiting for %ld delivery request(s) in flight", n);
+	while (qmgr_live && clock_ms() < end) {
+		struct pollfd *pfd;
+		struct qmgr_conn **cs;
+		size_t k = 0;
+		int ready;
+
+		n = 0;
+		for (struct qmgr_conn *c = qmgr_live; c; c = c->next)
+			n++;
+		pfd = xcalloc((size_t)n, sizeof(*pfd));
+		cs = xcalloc((size_t)n, sizeof(*cs));
+		for (struct qmgr_conn *c = qmgr_live; c; c = c->next, k++) {
+			pfd[k].fd = c->fd;
+			pfd[k].events = POLLIN;
+			cs[k] = c;
+		}
+		ready = poll(pfd, (nfds_t)n, (int)MAX(0, end - clock_ms()));
+		for (k = 0; ready > 0 && k < (size_t)n; k++)
+			if (pfd[k].revents)
+				qmgr_conn_read(NULL, cs[k]->fd, 0, cs[k]);
+		free(pfd);
+		free(cs);
+		if (ready < 0 && errno != EINTR)
+			break;
+	}
+	n = 0;
+	while (qmgr_live) {
+		struct qmgr_conn *c = qmgr_live;
+
+		qmgr_live = c->next;
+		stream_close(&c->s);
+		deliver_request_free(&c->req);
+		free(c);
+		n++;
+	}
+	if (n > 0)
+		log_warn("%ld delivery request(s) unanswered at exit: their "
+		         "recipients may be delivered again",
+		    n);
 }
 
 /* qmgr_dest_free - one destination (at exit) */

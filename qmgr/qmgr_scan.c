@@ -121,7 +121,7 @@ qmgr_scan_event(struct event_loop *l, void *ctx)
 void
 qmgr_scan_soon(void)
 {
-	if (qmgr.scan_tm == NULL)
+	if (qmgr.scan_tm == NULL && !qmgr.exiting)
 		qmgr.scan_tm =
 		    event_add_timer(qmgr.loop, 0, qmgr_scan_event, NULL);
 }

@@ -702,3 +702,32 @@ def test_too_many_hops_bounce_5_4_6(mta):
     _, rcpts = dsn_groups(parse(b[0]["data"]))
     assert rcpts[0]["Status"] == "5.4.6"
     assert "hopcount_limit" in rcpts[0]["Diagnostic-Code"]
+
+
+@mx_conf(data_delay=0.3)
+def test_stop_mid_run_waits_for_replies_in_flight(mta):
+    """gannet stop while qmgr has requests out: it records their replies
+    before it exits, so a stop and start lose nothing and, unlike a
+    SIGKILL, deliver nothing twice."""
+    n = 300
+    start(mta)
+    with smtplib.SMTP("127.0.0.1", mta.port("smtp"), timeout=60) as c:
+        c.ehlo("client.test")
+        for i in range(n):
+            c.sendmail(SENDER, ["r%d@remote.test" % (i % 5)],
+                       "Subject: m%d\r\n\r\nbody %d\r\n" % (i, i))
+    wait_until(lambda: len(mta.mx.messages()) >= 20, what="deliveries")
+    mta.gannet("stop")
+    mta.started = False
+    stopped_at = len(mta.mx.messages())
+    start(mta)
+    mta.mx.wait(n, timeout=120)
+    wait_until(lambda: queue_empty(mta), timeout=120, what="an empty queue")
+    subjects = [parse(m["data"])["Subject"] for m in mta.mx.messages()]
+    print("delivered %d before the stop, %d in all"
+          % (stopped_at, len(subjects)))
+    print("\n".join(l for l in mta.log().splitlines()
+                    if "in flight" in l or "unanswered" in l
+                    or "moved back" in l or "stop" in l))
+    assert sorted(set(subjects)) == sorted("m%d" % i for i in range(n))
+    assert len(subjects) == n  # no duplicate
