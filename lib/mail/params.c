@@ -18,6 +18,7 @@
 #include "mail/params_master.h"
 #include "mail/params_pickup.h"
 #include "mail/params_pop3d.h"
+#include "mail/params_qmgr.h"
 #include "mail/params_smtp.h"
 #include "mail/params_smtpd.h"
 
@@ -34,6 +35,7 @@ const struct cfg_param *const params_tables[] = {
     params_pop3d,
     params_smtpd,
     params_imapd,
+    params_qmgr,
     NULL,
 };
 
