@@ -64,6 +64,7 @@
 
 static gid_t sm_rgid, sm_egid; /* real and (saved) effective group */
 static bool sm_is_setgid;
+static bool sm_smtp; /* -bs: an SMTP client on stdin/stdout */
 
 /* sm_fatal - print "sendmail: fatal: ..." and exit with status */
 ATTR_PRINTF(2, 3)
@@ -72,6 +73,10 @@ sm_fatal(int status, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (sm_smtp) /* the SMTP client hears why the session ends */
+		printf("421 4.3.0 %s: local mail system error; see "
+		       "standard error\r\n",
+		    var_myhostname);
 	fflush(stdout);
 	fprintf(stderr, "%s: fatal: ", log_progname());
 	va_start(ap, fmt);
@@ -397,6 +402,253 @@ sm_drop(const struct maildrop *md, const struct buf *msg)
 	buf_free(&fin);
 }
 
+/* sm_wake_pickup - tell pickup there is a file; pickup also looks every
+ * wake-up period, so no answer is no error */
+static void
+sm_wake_pickup(void)
+{
+	struct buf *why = buf_new(64);
+
+	(void)queue_trigger_send(
+	    var_queue_dir, "public/pickup", QUEUE_TRIGGER_WAKE, 1, why);
+	buf_free(&why);
+}
+
+#define SM_SMTP_LINE_MAX 2048 /* a command line, or a line of DATA */
+
+/* sm_smtp_reply - one reply line */
+ATTR_PRINTF(1, 2)
+static void
+sm_smtp_reply(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputs("\r\n", stdout);
+	fflush(stdout);
+}
+
+/* sm_smtp_line - the next line of stdin without its line end into line;
+ * -1 at the end of input. A line longer than SM_SMTP_LINE_MAX is read to
+ * its end and reported with *too_long. */
+static int
+sm_smtp_line(struct buf *line, bool *too_long)
+{
+	int c;
+
+	buf_reset(line);
+	*too_long = false;
+	while ((c = getchar()) != EOF && c != '\n') {
+		if (buf_len(line) < SM_SMTP_LINE_MAX)
+			buf_catc(line, (char)c);
+		else
+			*too_long = true;
+	}
+	if (c == EOF && buf_len(line) == 0)
+		return -1;
+	if (buf_len(line) > 0 && buf_cstr(line)[buf_len(line) - 1] == '\r')
+		buf_truncate(line, buf_len(line) - 1);
+	return 0;
+}
+
+/* sm_smtp_data - the message after DATA, dot-unstuffed, into msg with
+ * LF line ends; why set (and the rest still read) when it breaks a
+ * limit. -1 when the input ends before the final dot. */
+static int
+sm_smtp_data(struct buf *msg, struct buf *why)
+{
+	struct buf *line = buf_new(256);
+	bool too_long;
+
+	buf_reset(msg);
+	while (sm_smtp_line(line, &too_long) == 0) {
+		const char *l = buf_cstr(line);
+
+		if (strcmp(l, ".") == 0) {
+			buf_free(&line);
+			return 0;
+		}
+		if (too_long && buf_len(why) == 0)
+			buf_printf(why, "a line is longer than %d bytes",
+			    SM_SMTP_LINE_MAX);
+		if (buf_len(why) > 0)
+			continue;
+		if (*l == '.')
+			l++;
+		buf_cats(msg, l);
+		buf_catc(msg, '\n');
+		if (var_message_size_limit > 0
+		    && buf_len(msg) > (size_t)var_message_size_limit)
+			buf_printf(why,
+			    "message too large: more than %ld "
+			    "bytes (message_size_limit)",
+			    var_message_size_limit);
+	}
+	buf_free(&line);
+	return -1;
+}
+
+/* sm_smtp_session - -bs: speak SMTP on stdin/stdout, as a local mail
+ * client (mutt, some scripts) expects; each message accepted becomes a
+ * maildrop file, as without -bs. Returns the exit status. */
+static int
+sm_smtp_session(const struct maildrop *proto)
+{
+	struct buf *line = buf_new(256), *why = buf_new(128);
+	struct buf *msg = buf_new(8192);
+	struct maildrop md;
+	struct smtp_cmd cmd = {0};
+	bool has_mail = false, too_long;
+	int errors = 0;
+
+	sm_smtp = true;
+	maildrop_init(&md);
+	sm_smtp_reply("220 %s ESMTP Gannet (sendmail -bs)", var_myhostname);
+	while (sm_smtp_line(line, &too_long) == 0) {
+		if (errors >= 20) {
+			sm_smtp_reply("421 4.7.0 %s Error: too many errors",
+			    var_myhostname);
+			break;
+		}
+		buf_reset(why);
+		if (too_long) {
+			errors++;
+			sm_smtp_reply("500 5.5.2 Error: line too long");
+			continue;
+		}
+		if (smtp_cmd_parse(&cmd, buf_cstr(line), buf_len(line),
+		        SMTP_CMD_LENIENT, why)
+		    < 0) {
+			errors++;
+			sm_smtp_reply("%s", buf_cstr(why));
+			smtp_cmd_clear(&cmd);
+			continue;
+		}
+		switch (cmd.verb) {
+		case SMTP_VERB_HELO:
+			sm_smtp_reply("250 %s", var_myhostname);
+			break;
+		case SMTP_VERB_EHLO:
+			printf("250-%s\r\n250-PIPELINING\r\n250-SIZE %ld\r\n"
+			       "250-8BITMIME\r\n250-DSN\r\n",
+			    var_myhostname, var_message_size_limit);
+			sm_smtp_reply("250 ENHANCEDSTATUSCODES");
+			break;
+		case SMTP_VERB_MAIL:
+			if (has_mail) {
+				sm_smtp_reply("503 5.5.1 Error: nested MAIL "
+				              "command");
+				break;
+			}
+			if (cmd.has_size && var_message_size_limit > 0
+			    && cmd.size > (uint64_t)var_message_size_limit) {
+				sm_smtp_reply("552 5.3.4 Message size exceeds "
+				              "fixed limit");
+				break;
+			}
+			maildrop_clear(&md);
+			md.sender = sm_qualify(cmd.path.addr, "sender");
+			md.fullname =
+			    proto->fullname ? xstrdup(proto->fullname) : NULL;
+			md.body = cmd.body;
+			md.ret = cmd.ret;
+			md.envid = cmd.envid ? xstrdup(cmd.envid) : NULL;
+			has_mail = true;
+			sm_smtp_reply("250 2.1.0 Ok");
+			break;
+		case SMTP_VERB_RCPT:
+			if (!has_mail) {
+				sm_smtp_reply("503 5.5.1 Error: need MAIL "
+				              "command");
+				break;
+			}
+			if (md.rcpt.n >= MAILDROP_RCPT_MAX) {
+				sm_smtp_reply("452 4.5.3 Error: too many "
+				              "recipients");
+				break;
+			}
+			{
+				char *q =
+				    sm_qualify(cmd.path.addr, "recipient");
+
+				strv_push(&md.rcpt, q);
+				free(q);
+			}
+			if (cmd.notify)
+				md.notify = cmd.notify;
+			sm_smtp_reply("250 2.1.5 Ok");
+			break;
+		case SMTP_VERB_DATA:
+			if (md.rcpt.n == 0 || !has_mail) {
+				sm_smtp_reply("%s",
+				    has_mail ? "554 5.5.1 Error: no valid "
+				               "recipients"
+				             : "503 5.5.1 Error: need RCPT "
+				               "command");
+				break;
+			}
+			sm_smtp_reply("354 End data with <CR><LF>.<CR><LF>");
+			if (sm_smtp_data(msg, why) < 0)
+				goto done; /* the client went away */
+			if (buf_len(why) == 0) {
+				struct maildrop_limits lim = {
+				    var_message_size_limit,
+				    var_header_size_limit,
+				    var_header_count_limit};
+
+				(void)maildrop_check_message(
+				    buf_cstr(msg), buf_len(msg), &lim, why);
+			}
+			if (buf_len(why) > 0)
+				sm_smtp_reply("552 5.3.4 %s", buf_cstr(why));
+			else {
+				sm_drop(&md, msg); /* 421 and exit on error */
+				sm_wake_pickup();
+				sm_smtp_reply("250 2.0.0 Ok: queued");
+			}
+			maildrop_clear(&md);
+			maildrop_init(&md);
+			has_mail = false;
+			break;
+		case SMTP_VERB_RSET:
+			maildrop_clear(&md);
+			maildrop_init(&md);
+			has_mail = false;
+			sm_smtp_reply("250 2.0.0 Ok");
+			break;
+		case SMTP_VERB_NOOP:
+			sm_smtp_reply("250 2.0.0 Ok");
+			break;
+		case SMTP_VERB_VRFY:
+			sm_smtp_reply("252 2.0.0 Send some mail, I'll try my "
+			              "best");
+			break;
+		case SMTP_VERB_HELP:
+			sm_smtp_reply("214 2.0.0 Commands: HELO EHLO MAIL "
+			              "RCPT DATA RSET NOOP VRFY QUIT");
+			break;
+		case SMTP_VERB_QUIT:
+			sm_smtp_reply("221 2.0.0 Bye");
+			goto done;
+		default:
+			errors++;
+			sm_smtp_reply("502 5.5.2 Error: command not "
+			              "recognized");
+			break;
+		}
+		smtp_cmd_clear(&cmd);
+	}
+done:
+	smtp_cmd_clear(&cmd);
+	maildrop_clear(&md);
+	buf_free(&line);
+	buf_free(&why);
+	buf_free(&msg);
+	return EX_OK_;
+}
+
 /* sm_usage - the options we know */
 ATTR_NORETURN static void
 sm_usage(void)
@@ -405,7 +657,7 @@ sm_usage(void)
 	    "usage: sendmail [-t] [-i|-oi] [-f sender] [-F name] [-N dsn] "
 	    "[-R full|hdrs] [-V envid] [-B 7bit|8bitmime] [-C dir] "
 	    "[--] [recipient...] | sendmail -bp | sendmail -bi | "
-	    "sendmail -q[Rdomain]");
+	    "sendmail -bs | sendmail -q[Rdomain]");
 }
 
 int
@@ -415,7 +667,7 @@ main(int argc, char **argv)
 	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	const char *config_dir = getenv("GANNET_CONFIG_DIR");
 	const char *sender = NULL, *fullname = NULL, *flush = NULL;
-	char mode = 'm'; /* m: mail, p: -bp, i: -bi, q: -q */
+	char mode = 'm'; /* m: mail, s: -bs, p: -bp, i: -bi, q: -q */
 	bool extract = false, ignore_dots = false;
 	struct maildrop md;
 	struct buf *msg, *why;
@@ -477,10 +729,12 @@ main(int argc, char **argv)
 				mode = 'i';
 			else if (strcmp(optarg, "m") == 0)
 				mode = 'm';
+			else if (strcmp(optarg, "s") == 0)
+				mode = 's';
 			else
 				sm_fatal(EX_USAGE_,
-				    "-b%s is not supported (use -bm, -bp or "
-				    "-bi)",
+				    "-b%s is not supported (use -bm, -bs, -bp "
+				    "or -bi)",
 				    optarg);
 			break;
 		case 'f':
@@ -564,6 +818,12 @@ main(int argc, char **argv)
 		for (char *p = md.fullname; *p; p++)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
+	if (mode == 's') {
+		int status = sm_smtp_session(&md);
+
+		maildrop_clear(&md);
+		return status;
+	}
 	for (int i = optind; i < argc; i++)
 		sm_add_rcpt(&md, argv[i]);
 	if (!extract && md.rcpt.n == 0)
@@ -592,10 +852,7 @@ main(int argc, char **argv)
 	}
 	sm_drop(&md, msg);
 	sm_group_drop();
-	/* pickup also looks every pickup wake-up period; this is only to
-	 * be quick, so no answer is no error. */
-	(void)queue_trigger_send(
-	    var_queue_dir, "public/pickup", QUEUE_TRIGGER_WAKE, 1, why);
+	sm_wake_pickup();
 	buf_free(&msg);
 	buf_free(&why);
 	maildrop_clear(&md);

@@ -188,6 +188,45 @@ def test_size_limit_refused(system):
     queued(inst)
 
 
+def test_smtp_on_stdin_with_bs(system):
+    """-bs: an SMTP dialog on stdin/stdout (pipelined, as a local client
+    may send it); each accepted message goes through pickup."""
+    inst = system
+    inst.gannet("conf", "set", "message_size_limit=2000")
+    dialog = ("EHLO client\r\n"
+              "MAIL FROM:<alice@example.org> RET=HDRS\r\n"
+              "RCPT TO:<joe@example.org> NOTIFY=SUCCESS,FAILURE\r\n"
+              "RCPT TO:<ann@example.org>\r\n"
+              "DATA\r\n"
+              "Subject: over bs\r\n\r\n..a leading dot\r\nend\r\n.\r\n"
+              "MAIL FROM:<alice@example.org>\r\n"
+              "RCPT TO:<joe@example.org>\r\n"
+              "DATA\r\n" + "Subject: big\r\n\r\n"
+              + ("x" * 70 + "\r\n") * 100 + ".\r\n"
+              "DATA\r\n"
+              "BOGUS\r\n"
+              "QUIT\r\n")
+    p = sendmail(inst, ["-bs"], dialog)
+    replies = p.stdout.decode().split("\r\n")
+    codes = [r[:4] for r in replies if r]
+    assert replies[0].startswith("220 mx.gannet.test ESMTP")
+    assert "250-8BITMIME" in replies and "250-DSN" in replies
+    # EHLO(6 lines), MAIL, RCPT, RCPT, DATA 354, 250 queued, MAIL, RCPT,
+    # 354, 552 too big, DATA without MAIL, unknown command, QUIT
+    assert codes[7:] == ["250 ", "250 ", "250 ", "354 ", "250 ", "250 ",
+                         "250 ", "354 ", "552 ", "503 ", "502 ", "221 "]
+    assert "message too large" in [r for r in replies
+                                   if r.startswith("552")][0]
+    [item] = queued(inst)
+    assert item["sender"] == "alice@example.org"
+    assert sorted(r["address"] for r in item["recipients"]) == [
+        "ann@example.org", "joe@example.org"]
+    q = queue_show(inst, item["id"])
+    assert q["service"] == "pickup"
+    assert "Subject: over bs" in headers(q["message"])
+    assert "\r\n.a leading dot\r\nend\r\n" in q["message"]
+
+
 def test_usage_errors(system):
     inst = system
     p = sendmail(inst, [], "Subject: x\n\nx\n", check=False)
