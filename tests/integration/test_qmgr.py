@@ -416,6 +416,38 @@ def test_flush_domain(mta, workdir):
         later.stop()
 
 
+def test_backup_mx_holds_relay_mail_until_etrn(mta, workdir):
+    """This host is the backup MX of later.test (relay_domains): mail for
+    it waits while the primary is down, and the primary's ETRN over SMTP
+    delivers it at once, long before the next retry."""
+    port = free_port()
+    transport = build_map(mta, "maps/transport",
+                          "later.test smtp:[127.0.0.1]:%d\n" % port)
+    mta.gannet("conf", "set", "transport_maps=" + transport,
+               "relay_domains=later.test",
+               "minimal_backoff_time=1h", "maximal_backoff_time=1h",
+               "queue_run_delay=1h")
+    start(mta)
+    send(mta, ["x@later.test"])
+    qid = wait_until(lambda: queue_files(mta, "deferred"),
+                     what="a deferred message")[0]
+    assert "Connection refused" in open(mta.path("queue", "defer",
+                                                 qid)).read()
+    primary = FakeMX(workdir, "primary.later.test", port=port)
+    try:
+        with smtplib.SMTP("127.0.0.1", mta.port("smtp"), timeout=30) as c:
+            c.ehlo("primary.later.test")
+            assert c.docmd("ETRN", "later.test") == (
+                250, b"2.0.0 Queuing started")
+            code, text = c.docmd("ETRN", "elsewhere.test")
+            assert code == 459 and b"not a relay domain" in text
+        [m] = primary.wait(1)
+        assert m["rcpt_tos"] == ["x@later.test"]
+        wait_until(lambda: queue_empty(mta), what="an empty queue")
+    finally:
+        primary.stop()
+
+
 def test_corrupt_file_goes_aside_and_the_rest_flows(mta):
     start(mta)
     bad = "1J20T8EKBKJAF9VV"
