@@ -222,7 +222,8 @@ man:
 	@for m in man/*.[0-9]; do mandoc -Tlint -Wwarning $$m || exit 1; done
 
 # ---------------------------------------------------------------------------
-# bench: side-by-side benchmarks (see bench/README).
+# bench: Gannet against Postfix and Dovecot, side by side (bench/run; README).
+# `make bench BENCH_ARGS="--quick"` passes options through.
 
 .PHONY: bench
 bench: deps
