@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <syslog.h>
@@ -29,6 +30,18 @@ static bool log_syslog_open;
 static log_hook_fn log_hook;
 static void *log_hook_ctx;
 static bool log_in_fatal;
+/* What a file line names, looked up once per process instead of two
+ * system calls per line: the short host name (on the first file line
+ * after log_init) and the pid (forgotten in a forked child). */
+static char log_host[64];
+static long log_pid;
+
+/* log_forget_pid - pthread_atfork child handler */
+static void
+log_forget_pid(void)
+{
+	log_pid = 0;
+}
 
 /* log_init - program name and destinations */
 void
@@ -53,6 +66,15 @@ log_init(const char *progname, int dest)
 			dest = (dest & ~LOG_TO_SYSLOG) | LOG_TO_FILE;
 		}
 	}
+	{
+		static bool registered;
+
+		if (!registered)
+			registered =
+			    pthread_atfork(NULL, NULL, log_forget_pid) == 0;
+	}
+	log_host[0] = 0;
+	log_pid = 0;
 	log_set_dest(dest);
 }
 
@@ -199,19 +221,24 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	if ((log_dest & LOG_TO_FILE) && log_fd >= 0) {
 		struct timespec ts;
 		struct tm tm;
-		char stamp[32], host[64];
+		char stamp[32];
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		localtime_r(&ts.tv_sec, &tm);
 		if (strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
 			stamp[0] = 0;
-		if (gethostname(host, sizeof(host)) < 0)
-			snprintf(host, sizeof(host), "localhost");
-		host[sizeof(host) - 1] = 0;
-		if (strchr(host, '.'))
-			*strchr(host, '.') = 0;
+		if (log_host[0] == 0) {
+			if (gethostname(log_host, sizeof(log_host)) < 0)
+				snprintf(
+				    log_host, sizeof(log_host), "localhost");
+			log_host[sizeof(log_host) - 1] = 0;
+			if (strchr(log_host, '.'))
+				*strchr(log_host, '.') = 0;
+		}
+		if (log_pid == 0)
+			log_pid = (long)getpid();
 		n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s\n", stamp,
-		    host, log_name, (long)getpid(), log_prefix[lvl], msg);
+		    log_host, log_name, log_pid, log_prefix[lvl], msg);
 		if (n > 0)
 			log_write_all(
 			    log_fd, line, MIN((size_t)n, sizeof(line) - 1));
