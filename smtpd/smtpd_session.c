@@ -33,6 +33,7 @@
 #include "proto/smtp_addr.h"
 #include "proto/smtp_cmd.h"
 
+#include "mail/auth_client.h"
 #include "mail/connlimit.h"
 #include "mail/params.h"
 #include "mail/params_smtpd.h"
@@ -304,7 +305,27 @@ static int
 smtpd_limits(struct smtpd_state *st)
 {
 	struct buf *why = st->why;
+	time_t until = 0;
+	int banned;
 
+	/* An address the auth service has banned for guessing passwords
+	 * (on any protocol) is refused at once, as pop3d and imapd do;
+	 * when the service cannot be asked the client is let in and the
+	 * logins themselves will fail. */
+	buf_reset(why);
+	banned = auth_client_banned(st->addr, &until, why);
+	if (banned < 0)
+		log_warn("ban check for %s: %s (letting it in)", st->namaddr,
+		    buf_cstr(why));
+	if (banned == 1) {
+		log_info("reject: CONNECT from %s: client address banned",
+		    st->namaddr);
+		smtpd_final(st,
+		    "421 4.7.0 %s Error: too many failed logins from your "
+		    "address, try again later",
+		    var_myhostname);
+		return -1;
+	}
 	if ((var_smtpd_client_connection_count_limit > 0
 	        || var_smtpd_connection_count_limit > 0)
 	    && !smtpd_connlimit_tried) {
