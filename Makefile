@@ -170,6 +170,8 @@ check-asan: deps
 	@git ls-files -z --cached --others --exclude-standard | \
 		grep -zv '^build/' | xargs -0 cp --parents -t $(ASAN_TREE)
 	@rm -rf $(ASAN_LOG) && mkdir -m 1777 $(ASAN_LOG)
+	@install -m 0644 tests/lsan.supp $(ASAN_LOG)/lsan.supp
+	LSAN_OPTIONS=suppressions=$(ASAN_LOG)/lsan.supp \
 	ASAN_OPTIONS=detect_leaks=1:log_path=$(ASAN_LOG)/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_LOG)/asan \
 	$(MAKE) -C $(ASAN_TREE) check CONFIGURE_FLAGS="--enable-sanitizers $(CONFIGURE_FLAGS)"

@@ -128,12 +128,17 @@ def instance(workdir):
 # DIR/asan.PID; the test during which (or the module after which) a new
 # report appears fails with its text.
 
-def _asan_dir():
+def _asan_log_path():
     for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
         for opt in os.environ.get(var, "").split(":"):
             if opt.startswith("log_path="):
-                return os.path.dirname(opt[len("log_path="):])
+                return opt[len("log_path="):]
     return None
+
+
+def _asan_dir():
+    p = _asan_log_path()
+    return os.path.dirname(p) if p else None
 
 
 _asan_seen = set()
@@ -143,7 +148,9 @@ def _asan_check():
     d = _asan_dir()
     if not d or not os.path.isdir(d):
         return
-    new = sorted(set(os.listdir(d)) - _asan_seen)
+    prefix = os.path.basename(_asan_log_path()) + "."
+    new = sorted(n for n in set(os.listdir(d)) - _asan_seen
+                 if n.startswith(prefix))
     _asan_seen.update(new)
     texts = []
     for n in new:
