@@ -88,9 +88,23 @@ def send(port, i):
             c.close()
 
 
+def mail_with_size(port, size):
+    c = smtplib.SMTP("127.0.0.1", port, timeout=60,
+                     source_address=("127.0.0.2", 0))
+    c.ehlo("client.example.org")
+    r = c.mail("sender@remote.example", ["SIZE=%d" % size])
+    c.quit()
+    return r
+
+
 def test_queue_full_gives_4xx_loses_nothing_and_recovers(small_queue):
     inst = small_queue
     port = inst.port("smtp")
+    # a declared SIZE that the file system cannot hold one and a half
+    # times is refused at MAIL, before any data is sent
+    assert mail_with_size(port, 5000000) == (
+        452, b"4.3.1 Insufficient system storage")
+    assert mail_with_size(port, 10000)[0] == 250
     accepted = {}
     refused = []
     i = 0
@@ -112,6 +126,7 @@ def test_queue_full_gives_4xx_loses_nothing_and_recovers(small_queue):
         msg = queue_show(inst, qid)["message"].encode()
         assert body(n).split(b"\r\n\r\n", 1)[1] in msg, qid
     assert queue_ids(inst, "tmp") == []
+    assert mail_with_size(port, 200000)[0] == 452
     # room again (as if the queue manager had delivered two messages)
     for qid in list(accepted)[:2]:
         os.unlink(inst.path("queue", "incoming", qid))
@@ -120,4 +135,28 @@ def test_queue_full_gives_4xx_loses_nothing_and_recovers(small_queue):
     code, text = send(port, i)
     assert code == 250, text
     accepted[queued_id(text)] = i
+    assert sorted(queue_ids(inst)) == sorted(accepted)
+
+
+def test_queue_minfree_refuses_at_mail(small_queue):
+    """With queue_minfree, the refusal comes at MAIL (452 4.3.1) while
+    there is still room for the messages already being received."""
+    inst = small_queue
+    inst.gannet("conf", "set", "queue_minfree=1m")
+    inst.gannet("reload")
+    port = inst.port("smtp")
+    end = time.time()
+    accepted = {}
+    codes = []
+    for i in range(1, 60):
+        code, text = send(port, i)
+        codes.append(code)
+        if code == 250:
+            accepted[queued_id(text)] = i
+        else:
+            assert (code, text) == (452, "4.3.1 Insufficient system storage")
+            break
+        assert time.time() < end + 60
+    assert codes[-1] == 452, codes
+    assert 5 <= len(accepted) < 30, len(accepted)
     assert sorted(queue_ids(inst)) == sorted(accepted)
