@@ -171,12 +171,12 @@ check-asan: deps
 		grep -zv '^build/' | xargs -0 cp --parents -t $(ASAN_TREE)
 	@rm -rf $(ASAN_LOG) && mkdir -m 1777 $(ASAN_LOG)
 	@install -m 0644 tests/lsan.supp $(ASAN_LOG)/lsan.supp
-	LSAN_OPTIONS=suppressions=$(ASAN_LOG)/lsan.supp \
+	LSAN_OPTIONS=suppressions=$(ASAN_LOG)/lsan.supp:print_suppressions=0 \
 	ASAN_OPTIONS=detect_leaks=1:log_path=$(ASAN_LOG)/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_LOG)/asan \
 	$(MAKE) -C $(ASAN_TREE) check CONFIGURE_FLAGS="--enable-sanitizers $(CONFIGURE_FLAGS)"
-	@if ls $(ASAN_LOG)/asan.* >/dev/null 2>&1; then \
-		head -50 $(ASAN_LOG)/asan.*; \
+	@if grep -lE 'ERROR: |runtime error' $(ASAN_LOG)/asan.* 2>/dev/null; then \
+		head -50 $$(grep -lE 'ERROR: |runtime error' $(ASAN_LOG)/asan.*); \
 		echo "check-asan: sanitizer reports in $(ASAN_LOG)"; exit 1; fi
 
 # ---------------------------------------------------------------------------
