@@ -21,6 +21,8 @@ TOP := $(abspath .)
 # configure is run with these; .ci/run adds --enable-werror.
 CONFIGURE_FLAGS ?=
 PYTHON := /usr/bin/python3
+# The group of the maildrop (gannet.conf's setgid_group default).
+SETGID_GROUP ?= gannetdrop
 
 ifeq ($(wildcard config.mk),)
 # Not configured yet: every real target first runs the set-up below, which
@@ -247,6 +249,7 @@ bench: deps
 .PHONY: install
 install: all
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(libexecdir)/gannet \
+		$(DESTDIR)$(mandir)/man1 \
 		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
 		$(DESTDIR)$(datarootdir)/gannet
 	for b in $(filter bin/%,$(ALL_BINS)); do \
@@ -255,11 +258,19 @@ install: all
 		ln -sf $(notdir $(COMPAT_TARGET)) $(DESTDIR)$(sbindir)/$$n; done
 	for b in $(filter libexec/%,$(ALL_BINS)); do \
 		$(INSTALL) -m 0755 $$b $(DESTDIR)$(libexecdir)/gannet/; done
+	for m in man/*.1; do [ -e "$$m" ] && $(INSTALL) -m 0644 $$m $(DESTDIR)$(mandir)/man1/; done; true
 	for m in man/*.5; do [ -e "$$m" ] && $(INSTALL) -m 0644 $$m $(DESTDIR)$(mandir)/man5/; done; true
 	for m in man/*.8; do [ -e "$$m" ] && $(INSTALL) -m 0644 $$m $(DESTDIR)$(mandir)/man8/; done; true
 	for c in conf/*; do $(INSTALL) -m 0644 $$c $(DESTDIR)$(datarootdir)/gannet/; done
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 		tools/mkusers.sh $(MAIL_OWNER) $(VMAIL_OWNER); fi
+	# sendmail(1) is set-group-ID setgid_group (default gannetdrop), the
+	# one group that may add files to the maildrop; no set-user-ID.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		getent group $(SETGID_GROUP) >/dev/null || \
+			groupadd --system $(SETGID_GROUP); \
+		chgrp $(SETGID_GROUP) $(sbindir)/sendmail && \
+		chmod 2755 $(sbindir)/sendmail; fi
 
 .PHONY: clean distclean
 clean:

@@ -23,6 +23,7 @@
 #include "util/log.h"
 #include "util/stream.h"
 
+#include "mail/deliver_agent.h"
 #include "mail/deliver_proto.h"
 #include "mail/dns.h"
 #include "mail/ipc.h"
@@ -93,50 +94,25 @@ smtp_wait_request(struct stream *s)
 	return stream_readable(s, (int)MAX(0, deadline - clock_ms()));
 }
 
+/* smtp_must_stop - a secret map changed: stop taking requests */
+static bool
+smtp_must_stop(void)
+{
+	return smtp_agent.must_exit;
+}
+
 /* smtp_serve - one queue manager connection, one or more requests */
 static void
 smtp_serve(const struct service_client *client)
 {
-	struct stream *s = stream_open(client->fd);
-	struct ipc_msg *m = ipc_new();
-	struct buf *why = buf_new(128);
-	struct deliver_request req;
-	struct deliver_reply reply;
+	static const struct deliver_agent agent = {
+	    .deliver = smtp_deliver,
+	    .wait = smtp_wait_request,
+	    .must_stop = smtp_must_stop,
+	};
 
-	deliver_request_init(&req);
-	deliver_reply_init(&reply);
-	stream_set_timeout(s, (int)var_ipc_timeout);
-	while (!smtp_agent.must_exit && smtp_wait_request(s)) {
-		buf_reset(why);
-		if (ipc_recv(s, m, why) < 0) {
-			if (stream_status(s) != STREAM_EOF)
-				log_warn("delivery request from %s: %s",
-				    client->addr, buf_cstr(why));
-			break;
-		}
-		if (deliver_request_decode(m, &req, why) == 0
-		    && !queue_id_ok(req.queue_id))
-			buf_printf(why, "bad queue ID %s", req.queue_id);
-		if (buf_len(why) > 0) {
-			log_warn("malformed delivery request from %s: %s",
-			    client->addr, buf_cstr(why));
-			break;
-		}
-		deliver_reply_for(&reply, &req);
-		smtp_deliver(&req, &reply);
-		deliver_reply_encode(&reply, m);
-		if (ipc_send(s, m) < 0) {
-			log_warn("%s: send delivery status: %s", req.queue_id,
-			    stream_strerror(s));
-			break;
-		}
-	}
+	deliver_agent_serve(client, &agent);
 	smtp_cache_close();
-	deliver_request_free(&req);
-	deliver_reply_free(&reply);
-	ipc_free(&m);
-	buf_free(&why);
-	(void)stream_release(&s); /* the skeleton closes the descriptor */
 	if (smtp_agent.must_exit) {
 		log_info("smtp_sasl_password_maps changed or cannot be read: "
 		         "exiting, to be started again with the new map");

@@ -28,6 +28,7 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
+#include "mail/deliver_agent.h"
 #include "mail/deliver_proto.h"
 #include "mail/map.h"
 #include "mail/matchlist.h"
@@ -339,57 +340,12 @@ smtp_is_backup(const struct smtp_attempt *a)
 	return yes;
 }
 
-/* smtp_fmt_delay - seconds as Postfix prints them */
-static void
-smtp_fmt_delay(int64_t ms, struct buf *out)
-{
-	double s = ms > 0 ? (double)ms / 1000.0 : 0.0;
-
-	if (s < 10)
-		buf_printf(out, "%.2g", s);
-	else
-		buf_printf(out, "%.0f", s);
-}
-
 /* smtp_log_results - one line per recipient */
 static void
 smtp_log_results(const struct smtp_attempt *a)
 {
-	const struct deliver_request *req = a->req;
-	int64_t now_ms = clock_ms(), wall_ms = clock_wall_us() / 1000;
-	int64_t arrival_ms = req->arrival_us / 1000;
-	int64_t active_ms = req->active_us / 1000;
-	int64_t start_wall = wall_ms - (now_ms - a->start_ms);
-	struct buf *d = buf_new(64), *line = buf_new(256);
-
-	smtp_fmt_delay(wall_ms - arrival_ms, d);
-	buf_cats(d, ", delays=");
-	smtp_fmt_delay(active_ms - arrival_ms, d);
-	buf_catc(d, '/');
-	smtp_fmt_delay(start_wall - active_ms, d);
-	buf_catc(d, '/');
-	smtp_fmt_delay(a->setup_ms, d);
-	buf_catc(d, '/');
-	smtp_fmt_delay(a->xfer_ms, d);
-	for (size_t i = 0; i < req->nrcpt; i++) {
-		const struct deliver_result *res = &a->reply->res[i];
-
-		buf_reset(line);
-		buf_printf(
-		    line, "%s: to=<%s>", req->queue_id, req->rcpt[i].addr);
-		if (*req->rcpt[i].orig_addr)
-			buf_printf(
-			    line, ", orig_to=<%s>", req->rcpt[i].orig_addr);
-		buf_printf(line, ", relay=%s, ", res->relay);
-		if (res->status == DELIVER_SENT && a->conn_use > 1)
-			buf_printf(line, "conn_use=%d, ", a->conn_use);
-		buf_printf(line, "delay=%s, dsn=%s, status=%s (%s)",
-		    buf_cstr(d), res->dsn, deliver_status_name(res->status),
-		    res->reason);
-		log_info("%s", buf_cstr(line));
-	}
-	buf_free(&d);
-	buf_free(&line);
+	deliver_agent_log(a->req, a->reply, a->start_ms, a->setup_ms,
+	    a->xfer_ms, a->conn_use, NULL);
 }
 
 /* smtp_deliver - one request */

@@ -11,7 +11,8 @@
  * per-user connection slot, narrows itself to the account's Maildir, and
  * runs the session over the socket pair. So the code that parses a
  * client's input before login reaches no mail at all, and a session after
- * login reaches only its own account's.
+ * login reaches only its own account's and the public folders
+ * (imapd_public_folder_base), where the ACLs decide (imapd_acl.c).
  */
 #include "util/sys_defs.h"
 
@@ -33,6 +34,7 @@
 #include "mail/connlimit.h"
 #include "mail/ipc.h"
 #include "mail/maildir.h"
+#include "mail/mbox_acl.h"
 #include "mail/params.h"
 #include "mail/params_imapd.h"
 #include "mail/sandbox.h"
@@ -157,6 +159,26 @@ imapd_root(const char *rel, struct buf *out)
 	return 0;
 }
 
+/* imapd_public_base - the public folders' root, made when missing (the
+ * sandbox needs it to exist); NULL when turned off or unusable, and then
+ * the session has no public namespace */
+static const char *
+imapd_public_base(void)
+{
+	struct buf *why;
+	int r;
+
+	if (*var_imapd_public_folder_base == 0)
+		return NULL;
+	why = buf_new(64);
+	r = mbox_public_prepare(var_imapd_public_folder_base, why);
+	if (r < 0)
+		log_warn("imapd_public_folder_base %s: %s (no public folders)",
+		    var_imapd_public_folder_base, buf_cstr(why));
+	buf_free(&why);
+	return r < 0 ? NULL : var_imapd_public_folder_base;
+}
+
 /* imapd_login_reply - answer the login process */
 static int
 imapd_login_reply(struct stream *p, struct ipc_msg *m, const char *status)
@@ -239,7 +261,8 @@ imapd_mail(int fd, const struct service_client *client)
 		break;
 	}
 	{
-		const char *rw[] = {buf_cstr(root), NULL};
+		const char *pub = imapd_public_base();
+		const char *rw[] = {buf_cstr(root), pub, NULL};
 		struct maildir_quota q = {.bytes = (uint64_t)res.quota};
 		struct imapd *s;
 
@@ -253,6 +276,7 @@ imapd_mail(int fd, const struct service_client *client)
 		    buf_cstr(res.user), tls ? "TLS" : "plaintext");
 		s = imapd_new(
 		    p, p, client->addr, buf_cstr(res.user), buf_cstr(root), &q);
+		imapd_set_public(s, pub);
 		buf_reset(why);
 		imapd_capability(s, why);
 		imapd_printf(s, "%s OK [CAPABILITY %s] Logged in\r\n",
@@ -388,6 +412,8 @@ imapd_preauth(int argc, char **argv)
 	in = stream_open(0);
 	out = stream_open(1);
 	s = imapd_new(in, out, "local", user, root, NULL);
+	/* public folders only for an instance named with -c */
+	imapd_set_public(s, dir ? imapd_public_base() : NULL);
 	imapd_capability(s, caps);
 	imapd_printf(s, "* PREAUTH [CAPABILITY %s] Logged in as %s\r\n",
 	    buf_cstr(caps), user);

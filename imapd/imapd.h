@@ -20,14 +20,17 @@
 #include "proto/imap_cmd.h"
 
 #include "mail/maildir.h"
+#include "mail/mbox_acl.h"
 
 struct buf;
 struct stream;
 struct mdx;
 struct mime_part;
 struct tls_ctx;
+struct imapd_seen;
 
-#define IMAPD_DELIM '.' /* the hierarchy delimiter (Maildir++'s) */
+#define IMAPD_DELIM  '.' /* the hierarchy delimiter (Maildir++'s) */
+#define IMAPD_PUBLIC MBOX_PUBLIC_NAME /* the public namespace: "Public." */
 
 /* ------------------------------------------------------------------ */
 /* Reading commands (imapd_read.c) */
@@ -84,6 +87,9 @@ struct imapd_mbox {
 	char *name; /* as on disk (modified UTF-7) */
 	char *dir;
 	bool readonly;
+	bool is_public;  /* in the public namespace: no quota, ACL rights */
+	unsigned rights; /* IMAP_ACL_* of this user, read at SELECT */
+	struct imapd_seen *pseen; /* public: this user's \Seen, else NULL */
 	struct mdx *x;
 	struct maildir_keywords kw;
 	struct imapd_msg *v;
@@ -105,9 +111,10 @@ struct imapd_mbox {
 struct imapd {
 	struct imapd_reader rd;
 	struct stream *in, *out;
-	char *client; /* client address, for logs */
-	char *user;   /* the account */
-	char *root;   /* its Maildir */
+	char *client;  /* client address, for logs */
+	char *user;    /* the account */
+	char *root;    /* its Maildir */
+	char *pubroot; /* the public folders' Maildir++ root, or NULL */
 	struct maildir_quota quota;
 	bool condstore; /* CONDSTORE enabled (ENABLE, or a use of it) */
 	bool qresync;
@@ -154,6 +161,49 @@ void imapd_name_out(struct imapd *s, const char *name, struct buf *out);
 int imapd_name_in(
     struct imapd *s, const char *name, struct buf *out, struct buf *why);
 
+/* The public namespace and rights (imapd_acl.c) */
+
+/* imapd_set_public - the public folders' root for this session (it must
+ * exist); NULL or "" turns the public namespace off */
+void imapd_set_public(struct imapd *s, const char *base);
+/* imapd_is_public - name (on-disk form) is in the public namespace */
+bool imapd_is_public(const char *name);
+/* imapd_folder_dir - the Maildir directory of a mailbox name, private or
+ * public; -1 with why (may be NULL) for a name that is no mailbox */
+int imapd_folder_dir(
+    struct imapd *s, const char *name, struct buf *out, struct buf *why);
+/* imapd_rights - the user's IMAP_ACL_* rights on a mailbox: all on its
+ * own, the ACL's on a public one */
+unsigned imapd_rights(struct imapd *s, const char *name);
+/* imapd_rights_parent - the rights on the mailbox that holds name */
+unsigned imapd_rights_parent(struct imapd *s, const char *name);
+/* imapd_no_access - tagged NO for a missing right: [NONEXISTENT] when
+ * the user may not even see the mailbox, else [NOPERM] with what */
+void imapd_no_access(struct imapd *s, unsigned rights, const char *what);
+void imapd_cmd_acl(struct imapd *s);
+
+/* \Seen per user in public folders (imapd_seen.c) */
+struct imapd_seen;
+
+/* imapd_seen_open - the user's \Seen set of the public folder name (the
+ * IMAP name, "Public.x"), for the folder's uidvalidity */
+struct imapd_seen *imapd_seen_open(
+    struct imapd *s, const char *name, uint32_t uidvalidity);
+void imapd_seen_free(struct imapd_seen **psp);
+bool imapd_seen_has(const struct imapd_seen *ps, uint32_t uid);
+/* imapd_seen_apply - flags from the index with the user's \Seen */
+uint32_t imapd_seen_apply(
+    const struct imapd_seen *ps, uint32_t uid, uint32_t flags);
+/* imapd_seen_set - set or clear uid; true when that changed the set */
+bool imapd_seen_set(struct imapd_seen *ps, uint32_t uid, bool on);
+/* imapd_seen_save - write the set; 0 or -1 with why */
+int imapd_seen_save(struct imapd_seen *ps, struct buf *why);
+/* imapd_seen_reload - re-read when changed on disk; true if it was */
+bool imapd_seen_reload(struct imapd_seen *ps);
+/* imapd_seen_mark - \Seen on new messages of a public folder */
+void imapd_seen_mark(struct imapd *s, const char *name, uint32_t uidvalidity,
+    const uint32_t *uids, size_t n);
+
 /* The selected mailbox (imapd_mbox.c) */
 int imapd_mbox_open(struct imapd *s, const char *name, bool readonly,
     struct imapd_mbox **out, struct buf *why);
@@ -167,6 +217,9 @@ void imapd_mbox_sync(struct imapd *s, bool allow_expunge);
 /* imapd_mbox_flags_out - "\Seen \Answered $Junk..." of a message */
 void imapd_mbox_flags_out(
     struct imapd *s, const struct imapd_msg *m, struct buf *out);
+/* imapd_mbox_store_mask - the system flags this user may change in mb;
+ * *keywords_out (may be NULL): keywords too */
+uint32_t imapd_mbox_store_mask(const struct imapd_mbox *mb, bool *keywords_out);
 /* imapd_mbox_flags_list - the FLAGS and PERMANENTFLAGS responses */
 void imapd_mbox_flags_list(struct imapd *s, bool permanent, struct buf *out);
 /* imapd_mbox_flag_parse - a flag name into letters; keywords are added to

@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+#include "proto/imap_acl.h"
 #include "proto/imap_cmd.h"
 #include "proto/imap_fmt.h"
 #include "proto/mime.h"
@@ -325,6 +326,7 @@ imapd_cmd_fetch(struct imapd *s)
 	size_t *pos = NULL, npos = 0;
 	bool want_seen = false, has_uid = false, has_flags = false;
 	bool has_modseq = false, issued = false, unknown_cte = false;
+	bool pseen_dirty = false;
 
 	if (imapd_mbox_resolve(s, &c->seq, c->uid, &pos, &npos) < 0) {
 		imapd_tagged(s, "BAD", "Invalid message sequence number");
@@ -339,7 +341,8 @@ imapd_cmd_fetch(struct imapd *s)
 	if (f->has_changedsince)
 		s->condstore = true;
 	for (size_t k = 0; k < f->n; k++) {
-		want_seen |= sets_seen(&f->v[k]) && !mb->readonly;
+		want_seen |= sets_seen(&f->v[k]) && !mb->readonly
+		    && (mb->rights & IMAP_ACL_SEEN);
 		has_uid |= f->v[k].item == IMAP_FETCH_UID;
 		has_flags |= f->v[k].item == IMAP_FETCH_FLAGS;
 		has_modseq |= f->v[k].item == IMAP_FETCH_MODSEQ;
@@ -364,7 +367,12 @@ imapd_cmd_fetch(struct imapd *s)
 			issued = true;
 			continue;
 		}
-		if (want_seen && !(m->flags & MAILDIR_F_SEEN)) {
+		if (want_seen && !(m->flags & MAILDIR_F_SEEN) && mb->pseen) {
+			/* a public folder: the user's own \Seen */
+			(void)imapd_seen_set(mb->pseen, m->uid, true);
+			m->flags |= MAILDIR_F_SEEN;
+			seen_now = pseen_dirty = true;
+		} else if (want_seen && !(m->flags & MAILDIR_F_SEEN)) {
 			uint64_t ms;
 
 			if (mdx_store(mb->x, m->uid, m->flags | MAILDIR_F_SEEN,
@@ -415,6 +423,9 @@ imapd_cmd_fetch(struct imapd *s)
 		imapd_write(s, buf_cstr(s->r), buf_len(s->r));
 		s->n_fetched++;
 	}
+	if (pseen_dirty && imapd_seen_save(mb->pseen, s->why) < 0)
+		log_warn(
+		    "%s: fetch %s: %s", s->user, mb->name, buf_cstr(s->why));
 	if (unknown_cte)
 		imapd_tagged(s, "NO", "[UNKNOWN-CTE] Cannot decode the part");
 	else if (issued)
@@ -438,7 +449,8 @@ imapd_cmd_store(struct imapd *s)
 	size_t *pos = NULL, npos = 0;
 	uint32_t fl = 0, kw = 0, *modified = NULL;
 	size_t nmod = 0;
-	bool began = false;
+	bool began = false, kw_ok, pseen_dirty = false;
+	uint32_t mask;
 
 	if (imapd_mbox_resolve(s, &c->seq, c->uid, &pos, &npos) < 0) {
 		imapd_tagged(s, "BAD", "Invalid message sequence number");
@@ -448,7 +460,12 @@ imapd_cmd_store(struct imapd *s)
 		imapd_tagged(s, "NO", "Mailbox is read-only");
 		goto out;
 	}
-	for (size_t k = 0; k < st->nflags; k++)
+	/* RFC 4314 4: a flag this user may not change is left as it is
+	 * (the FETCH responses show what was kept), not refused */
+	mask = imapd_mbox_store_mask(mb, &kw_ok);
+	for (size_t k = 0; k < st->nflags; k++) {
+		if (!kw_ok && st->flags[k][0] != '\\')
+			continue;
 		if (imapd_mbox_flag_parse(s, st->flags[k], true, &fl, &kw)
 		    < 0) {
 			if (st->flags[k][0] == '\\')
@@ -459,6 +476,7 @@ imapd_cmd_store(struct imapd *s)
 				    "[LIMIT] No room for more keywords");
 			goto out;
 		}
+	}
 	if (st->has_unchangedsince)
 		s->condstore = true;
 	modified = xcalloc(npos + 1, sizeof(*modified));
@@ -496,7 +514,30 @@ imapd_cmd_store(struct imapd *s)
 			nk &= ~kw;
 			break;
 		}
-		rc = mdx_store(mb->x, m->uid, nf, nk, &ms, s->why);
+		nf = (nf & mask) | (m->flags & ~mask);
+		if (!kw_ok)
+			nk = m->keywords;
+		if (mb->pseen) {
+			/* \Seen is the user's own: the set, not the file */
+			const struct mdx_rec *rec =
+			    mdx_lookup(mb->x, m->uid, NULL);
+
+			if (rec == NULL)
+				continue; /* gone: the sync tells the client */
+			pseen_dirty |= imapd_seen_set(
+			    mb->pseen, m->uid, (nf & MAILDIR_F_SEEN) != 0);
+			if ((nf & ~MAILDIR_F_SEEN)
+			        == (rec->flags & ~MAILDIR_F_SEEN)
+			    && nk == rec->keywords) {
+				ms = m->modseq;
+				rc = 0;
+			} else
+				rc = mdx_store(mb->x, m->uid,
+				    (nf & ~MAILDIR_F_SEEN)
+				        | (rec->flags & MAILDIR_F_SEEN),
+				    nk, &ms, s->why);
+		} else
+			rc = mdx_store(mb->x, m->uid, nf, nk, &ms, s->why);
 		if (rc < 0) {
 			log_warn("%s: store %s uid %u: %s", s->user, mb->dir,
 			    m->uid, buf_cstr(s->why));
@@ -527,6 +568,9 @@ imapd_cmd_store(struct imapd *s)
 	if (mdx_commit(mb->x, s->why) < 0)
 		log_warn(
 		    "%s: store %s: %s", s->user, mb->dir, buf_cstr(s->why));
+	if (pseen_dirty && imapd_seen_save(mb->pseen, s->why) < 0)
+		log_warn(
+		    "%s: store %s: %s", s->user, mb->name, buf_cstr(s->why));
 	if (nmod) {
 		buf_reset(s->why);
 		imapd_set_out(s->why, modified, nmod);

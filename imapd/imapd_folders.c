@@ -21,6 +21,7 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
+#include "proto/imap_acl.h"
 #include "proto/imap_cmd.h"
 
 #include "mail/maildir.h"
@@ -55,7 +56,7 @@ bool
 imapd_folder_exists(struct imapd *s, const char *name)
 {
 	struct buf *d = buf_new(256);
-	bool ok = maildir_folder_dir(s->root, name, d, NULL) == 0
+	bool ok = imapd_folder_dir(s, name, d, NULL) == 0
 	    && maildir_exists(buf_cstr(d));
 
 	buf_free(&d);
@@ -110,7 +111,9 @@ imapd_cmd_subscribe(struct imapd *s, bool on)
 		imapd_tagged(s, "NO", "%s", buf_cstr(s->why));
 		goto done;
 	}
-	if (on && !imapd_folder_exists(s, buf_cstr(name))) {
+	if (on
+	    && (!imapd_folder_exists(s, buf_cstr(name))
+	        || !(imapd_rights(s, buf_cstr(name)) & IMAP_ACL_LOOKUP))) {
 		imapd_tagged(s, "NO", "[NONEXISTENT] Mailbox does not exist");
 		goto done;
 	}
@@ -250,9 +253,28 @@ tree_build(struct imapd *s, struct tree *t)
 	subs_read(s, &subs);
 	tree_add(t, "INBOX", true, false);
 	for (size_t i = 0; i < names.n; i++)
-		tree_add(t, names.v[i], true, false);
+		if (!imapd_is_public(names.v[i])) /* hidden by the namespace */
+			tree_add(t, names.v[i], true, false);
+	if (s->pubroot) {
+		/* the public folders this user may see ("l") */
+		struct buf *full = buf_new(64);
+
+		strv_free(&names);
+		if (maildir_folder_list(s->pubroot, &names, s->why) < 0)
+			log_warn("%s: %s", s->user, buf_cstr(s->why));
+		for (size_t i = 0; i < names.n; i++) {
+			buf_reset(full);
+			buf_printf(
+			    full, IMAPD_PUBLIC "%c%s", IMAPD_DELIM, names.v[i]);
+			if (imapd_rights(s, buf_cstr(full)) & IMAP_ACL_LOOKUP)
+				tree_add(t, buf_cstr(full), true, false);
+		}
+		buf_free(&full);
+	}
 	for (size_t i = 0; i < subs.n; i++)
-		tree_add(t, subs.v[i], false, true);
+		if (!imapd_is_public(subs.v[i])
+		    || (imapd_rights(s, subs.v[i]) & IMAP_ACL_LOOKUP))
+			tree_add(t, subs.v[i], false, true);
 	if (t->n > 1)
 		qsort(t->v, t->n, sizeof(*t->v), node_cmp);
 	strv_free(&names);
@@ -395,11 +417,13 @@ imapd_status_items(struct imapd *s, const char *name, unsigned items,
 {
 	struct buf *dir = buf_new(256);
 	struct mdx *x = NULL, *use;
+	struct imapd_seen *ps = NULL;
 	uint64_t msgs = 0, recent = 0, unseen = 0, size = 0, deleted = 0;
 	int ret = -1;
 
-	if (maildir_folder_dir(s->root, name, dir, why) < 0
-	    || !maildir_exists(buf_cstr(dir)))
+	if (imapd_folder_dir(s, name, dir, why) < 0
+	    || !maildir_exists(buf_cstr(dir))
+	    || !(imapd_rights(s, name) & IMAP_ACL_READ))
 		goto out;
 	if (s->sel && strcmp(s->sel->dir, buf_cstr(dir)) == 0)
 		use = s->sel->x;
@@ -407,12 +431,15 @@ imapd_status_items(struct imapd *s, const char *name, unsigned items,
 		goto out;
 	if (mdx_sync(use, false, false, why) < 0)
 		goto out;
+	if (imapd_is_public(name) && (items & IMAP_STATUS_UNSEEN))
+		ps = imapd_seen_open(s, name, mdx_uidvalidity(use));
 	for (size_t i = 0; i < mdx_count(use); i++) {
 		const struct mdx_rec *r = mdx_rec(use, i);
 
 		msgs++;
 		recent += r->uid >= mdx_recent_uid(use);
-		unseen += !(r->flags & MAILDIR_F_SEEN);
+		unseen += ps ? !imapd_seen_has(ps, r->uid)
+		             : !(r->flags & MAILDIR_F_SEEN);
 		deleted += (r->flags & MAILDIR_F_TRASHED) != 0;
 		size += r->vsize;
 	}
@@ -432,6 +459,7 @@ imapd_status_items(struct imapd *s, const char *name, unsigned items,
 #undef ITEM
 	ret = 0;
 out:
+	imapd_seen_free(&ps);
 	mdx_close(&x);
 	buf_free(&dir);
 	return ret;
@@ -494,6 +522,16 @@ new_name(struct imapd *s, const char *in, struct buf *out)
 	return r;
 }
 
+/* folder_create - a new folder, private or public */
+static int
+folder_create(struct imapd *s, const char *name)
+{
+	if (imapd_is_public(name))
+		return maildir_folder_create(
+		    s->pubroot, name + sizeof(IMAPD_PUBLIC), s->why);
+	return maildir_folder_create(s->root, name, s->why);
+}
+
 /* imapd_cmd_create - CREATE */
 void
 imapd_cmd_create(struct imapd *s)
@@ -508,7 +546,24 @@ imapd_cmd_create(struct imapd *s)
 		imapd_tagged(s, "NO", "[ALREADYEXISTS] INBOX always exists");
 		goto out;
 	}
-	if (maildir_folder_create(s->root, buf_cstr(name), s->why) < 0) {
+	if (imapd_is_public(buf_cstr(name))) {
+		unsigned pr = imapd_rights_parent(s, buf_cstr(name));
+
+		if (s->pubroot == NULL
+		    || strcmp(buf_cstr(name), IMAPD_PUBLIC) == 0) {
+			imapd_tagged(s, "NO",
+			    "[CANNOT] " IMAPD_PUBLIC " is the public "
+			    "namespace");
+			goto out;
+		}
+		if (!(pr & IMAP_ACL_CREATE)) {
+			imapd_tagged(s, "NO",
+			    "[NOPERM] Permission denied: you lack the "
+			    "create right on the parent");
+			goto out;
+		}
+	}
+	if (folder_create(s, buf_cstr(name)) < 0) {
 		if (errno == EEXIST)
 			imapd_tagged(s, "NO", "[ALREADYEXISTS] Mailbox exists");
 		else {
@@ -553,6 +608,8 @@ imapd_cmd_delete(struct imapd *s)
 {
 	struct buf *name = buf_new(64), *dir = buf_new(256);
 	int64_t bytes, msgs;
+	unsigned rights;
+	bool pub;
 
 	if (imapd_name_in(s, s->cmd.mailbox, name, s->why) < 0) {
 		imapd_tagged(s, "NO", "%s", buf_cstr(s->why));
@@ -562,24 +619,34 @@ imapd_cmd_delete(struct imapd *s)
 		imapd_tagged(s, "NO", "INBOX cannot be deleted");
 		goto out;
 	}
-	if (!imapd_folder_exists(s, buf_cstr(name))) {
+	rights = imapd_rights(s, buf_cstr(name));
+	if (!imapd_folder_exists(s, buf_cstr(name))
+	    || !(rights & (IMAP_ACL_LOOKUP | IMAP_ACL_READ))) {
 		imapd_tagged(s, "NO", "[NONEXISTENT] Mailbox does not exist");
 		goto out;
 	}
-	maildir_folder_dir(s->root, buf_cstr(name), dir, NULL);
+	if (!(rights & IMAP_ACL_DELMBOX)) {
+		imapd_no_access(s, rights, "you lack the delete right");
+		goto out;
+	}
+	pub = imapd_is_public(buf_cstr(name));
+	imapd_folder_dir(s, buf_cstr(name), dir, NULL);
 	if (s->sel && strcmp(s->sel->dir, buf_cstr(dir)) == 0) {
 		imapd_mbox_close(s);
 		if (s->qresync || s->rev2)
 			imapd_printf(s, "* OK [CLOSED] Mailbox deleted\r\n");
 	}
 	folder_usage(s, buf_cstr(dir), &bytes, &msgs);
-	if (maildir_folder_delete(s->root, buf_cstr(name), s->why) < 0) {
+	if (maildir_folder_delete(pub ? s->pubroot : s->root,
+	        pub ? buf_cstr(name) + sizeof(IMAPD_PUBLIC) : buf_cstr(name),
+	        s->why)
+	    < 0) {
 		log_warn("%s: delete %s: %s", s->user, buf_cstr(name),
 		    buf_cstr(s->why));
 		imapd_tagged(s, "NO", "[SERVERBUG] Cannot delete it");
 		goto out;
 	}
-	if (msgs)
+	if (msgs && !pub)
 		(void)maildir_quota_update(
 		    s->root, &s->quota, -bytes, -msgs, s->why);
 	imapd_tagged(s, "OK", "Delete completed");
@@ -625,6 +692,8 @@ imapd_cmd_rename(struct imapd *s)
 	struct buf *from = buf_new(64), *to = buf_new(64), *d = buf_new(256);
 	struct strv subs, out;
 	size_t flen;
+	unsigned rights;
+	bool pub;
 	int r;
 
 	strv_init(&subs);
@@ -642,12 +711,35 @@ imapd_cmd_rename(struct imapd *s)
 		imapd_tagged(s, "NO", "[ALREADYEXISTS] Target mailbox exists");
 		goto done;
 	}
-	if (!imapd_folder_exists(s, buf_cstr(from))) {
+	rights = imapd_rights(s, buf_cstr(from));
+	if (!imapd_folder_exists(s, buf_cstr(from))
+	    || !(rights & (IMAP_ACL_LOOKUP | IMAP_ACL_READ))) {
 		imapd_tagged(s, "NO", "[NONEXISTENT] Mailbox does not exist");
 		goto done;
 	}
+	pub = imapd_is_public(buf_cstr(from));
+	if (pub != imapd_is_public(buf_cstr(to))) {
+		imapd_tagged(s, "NO",
+		    "[CANNOT] Cannot move a mailbox in or out of the "
+		    "public namespace");
+		goto done;
+	}
+	if (pub && strcmp(buf_cstr(to), IMAPD_PUBLIC) == 0) {
+		imapd_tagged(s, "NO", "[ALREADYEXISTS] Target mailbox exists");
+		goto done;
+	}
+	if (!(rights & IMAP_ACL_DELMBOX)) {
+		imapd_no_access(s, rights, "you lack the delete right");
+		goto done;
+	}
+	if (!(imapd_rights_parent(s, buf_cstr(to)) & IMAP_ACL_CREATE)) {
+		imapd_tagged(s, "NO",
+		    "[NOPERM] Permission denied: you lack the create right "
+		    "on the new parent");
+		goto done;
+	}
 	/* the selected mailbox (or one under it) moves: unselect it */
-	maildir_folder_dir(s->root, buf_cstr(from), d, NULL);
+	imapd_folder_dir(s, buf_cstr(from), d, NULL);
 	if (s->sel && !maildir_is_inbox(buf_cstr(from))
 	    && strncmp(s->sel->dir, buf_cstr(d), buf_len(d)) == 0
 	    && (s->sel->dir[buf_len(d)] == 0
@@ -658,6 +750,10 @@ imapd_cmd_rename(struct imapd *s)
 	}
 	if (maildir_is_inbox(buf_cstr(from)))
 		r = rename_inbox(s, buf_cstr(to));
+	else if (pub)
+		r = maildir_folder_rename(s->pubroot,
+		    buf_cstr(from) + sizeof(IMAPD_PUBLIC),
+		    buf_cstr(to) + sizeof(IMAPD_PUBLIC), s->why);
 	else
 		r = maildir_folder_rename(
 		    s->root, buf_cstr(from), buf_cstr(to), s->why);

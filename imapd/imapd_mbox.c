@@ -22,6 +22,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+#include "proto/imap_acl.h"
 #include "proto/mime.h"
 
 #include "mail/maildir.h"
@@ -96,7 +97,9 @@ imapd_mbox_open(struct imapd *s, const char *name, bool readonly,
 	mb->readonly = readonly;
 	mb->name = xstrdup(name);
 	mb->cache = buf_new(4096);
-	if (maildir_folder_dir(s->root, name, dir, why) < 0
+	mb->is_public = imapd_is_public(name);
+	mb->rights = imapd_rights(s, name);
+	if (imapd_folder_dir(s, name, dir, why) < 0
 	    || !maildir_exists(buf_cstr(dir))) {
 		buf_reset(why);
 		buf_cats(why, "[NONEXISTENT] Mailbox does not exist");
@@ -123,6 +126,13 @@ imapd_mbox_open(struct imapd *s, const char *name, bool readonly,
 	mb->uidvalidity = mdx_uidvalidity(mb->x);
 	mb->uidnext_seen = mdx_uidnext(mb->x);
 	mb->hms_reported = mdx_highestmodseq(mb->x);
+	if (mb->is_public) {
+		/* \Seen is the user's own there (imapd_seen.c) */
+		mb->pseen = imapd_seen_open(s, name, mb->uidvalidity);
+		for (size_t i = 0; i < mb->n; i++)
+			mb->v[i].flags = imapd_seen_apply(
+			    mb->pseen, mb->v[i].uid, mb->v[i].flags);
+	}
 	*out = mb;
 	buf_free(&dir);
 	return 0;
@@ -149,6 +159,7 @@ imapd_mbox_close(struct imapd *s)
 	if (mb->notify_fd >= 0)
 		close(mb->notify_fd);
 	mdx_close(&mb->x);
+	imapd_seen_free(&mb->pseen);
 	maildir_keywords_free(&mb->kw);
 	mime_free(&mb->cache_mime);
 	buf_free(&mb->cache);
@@ -259,10 +270,13 @@ imapd_mbox_sync(struct imapd *s, bool allow_expunge)
 	}
 	nidx = mdx_count(mb->x);
 	nold = mb->n;
+	if (mb->pseen)
+		(void)imapd_seen_reload(mb->pseen);
 	/* both lists are in UID order */
 	while (i < nold) {
 		struct imapd_msg *m = &mb->v[i];
 		const struct mdx_rec *r = j < nidx ? mdx_rec(mb->x, j) : NULL;
+		uint32_t rf;
 
 		if (r == NULL || m->uid < r->uid) {
 			m->gone = true;
@@ -273,16 +287,18 @@ imapd_mbox_sync(struct imapd *s, bool allow_expunge)
 			j++; /* expunged before we saw it: nothing to say */
 			continue;
 		}
+		rf = mb->pseen ? imapd_seen_apply(mb->pseen, r->uid, r->flags)
+		               : r->flags;
 		if (!m->gone
-		    && (m->flags != r->flags || m->keywords != r->keywords
+		    && (m->flags != rf || m->keywords != r->keywords
 		        || m->modseq != r->modseq)) {
 			if ((r->keywords & ~m->keywords) != 0)
 				new_keywords = true;
 			/* a FETCH is sent below, once sequence numbers are
 			 * settled */
-			m->changed = m->flags != r->flags
+			m->changed = m->flags != rf
 			    || m->keywords != r->keywords || s->condstore;
-			m->flags = r->flags;
+			m->flags = rf;
 			m->keywords = r->keywords;
 			m->modseq = r->modseq;
 		}
@@ -297,7 +313,9 @@ imapd_mbox_sync(struct imapd *s, bool allow_expunge)
 			continue;
 		m = view_push(mb);
 		m->uid = r->uid;
-		m->flags = r->flags;
+		m->flags = mb->pseen
+		    ? imapd_seen_apply(mb->pseen, r->uid, r->flags)
+		    : r->flags;
 		m->keywords = r->keywords;
 		m->modseq = r->modseq;
 		if (r->keywords)
@@ -359,24 +377,65 @@ imapd_mbox_flags_out(
 		buf_printf(out, "%s\\Recent", buf_len(out) > start ? " " : "");
 }
 
-/* imapd_mbox_flags_list - FLAGS or PERMANENTFLAGS */
+/* imapd_mbox_store_mask - the flags this user may change here (RFC 4314
+ * 4: "s" for \Seen, "t" for \Deleted, "w" for the others and keywords) */
+uint32_t
+imapd_mbox_store_mask(const struct imapd_mbox *mb, bool *keywords_out)
+{
+	uint32_t m = 0;
+
+	if (mb->rights & IMAP_ACL_SEEN)
+		m |= MAILDIR_F_SEEN;
+	if (mb->rights & IMAP_ACL_DELMSG)
+		m |= MAILDIR_F_TRASHED;
+	if (mb->rights & IMAP_ACL_WRITE)
+		m |= MAILDIR_F_REPLIED | MAILDIR_F_FLAGGED | MAILDIR_F_DRAFT
+		    | MAILDIR_F_PASSED;
+	if (keywords_out)
+		*keywords_out = (mb->rights & IMAP_ACL_WRITE) != 0;
+	return m;
+}
+
+/* imapd_mbox_flags_list - FLAGS or PERMANENTFLAGS (only what this user
+ * may change, on a mailbox opened read-write) */
 void
 imapd_mbox_flags_list(struct imapd *s, bool permanent, struct buf *out)
 {
-	bool room = false;
+	bool room = false, kws = true;
+	uint32_t mask = MAILDIR_F_REPLIED | MAILDIR_F_FLAGGED
+	    | MAILDIR_F_TRASHED | MAILDIR_F_SEEN | MAILDIR_F_DRAFT
+	    | MAILDIR_F_PASSED;
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} order[] = {
+	    {"\\Answered", MAILDIR_F_REPLIED},
+	    {"\\Flagged", MAILDIR_F_FLAGGED},
+	    {"\\Deleted", MAILDIR_F_TRASHED},
+	    {"\\Seen", MAILDIR_F_SEEN},
+	    {"\\Draft", MAILDIR_F_DRAFT},
+	    {"$Forwarded", MAILDIR_F_PASSED},
+	};
+	size_t start;
 
+	if (permanent && !s->sel->readonly)
+		mask = imapd_mbox_store_mask(s->sel, &kws);
 	buf_cats(out, permanent ? "* OK [PERMANENTFLAGS (" : "* FLAGS (");
-	buf_cats(out,
-	    "\\Answered \\Flagged \\Deleted \\Seen \\Draft "
-	    "$Forwarded");
-	for (int k = 0; k < MAILDIR_KEYWORDS; k++) {
+	start = buf_len(out);
+	for (size_t i = 0; i < NELEM(order); i++)
+		if (mask & order[i].bit)
+			buf_printf(out, "%s%s", buf_len(out) > start ? " " : "",
+			    order[i].name);
+	for (int k = 0; k < MAILDIR_KEYWORDS && kws; k++) {
 		if (s->sel->kw.name[k])
-			buf_printf(out, " %s", s->sel->kw.name[k]);
+			buf_printf(out, "%s%s", buf_len(out) > start ? " " : "",
+			    s->sel->kw.name[k]);
 		else
 			room = true;
 	}
 	if (permanent)
-		buf_printf(out, "%s)] %s\r\n", room ? " \\*" : "",
+		buf_printf(out, "%s)] %s\r\n",
+		    room ? (buf_len(out) > start ? " \\*" : "\\*") : "",
 		    s->sel->readonly ? "No permanent flags permitted"
 		                     : "Flags permitted");
 	else

@@ -19,6 +19,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+#include "proto/imap_acl.h"
 #include "proto/imap_cmd.h"
 
 #include "mail/maildir.h"
@@ -39,16 +40,34 @@ imapd_quota_usage(struct imapd *s, struct maildir_usage *u)
 	return true;
 }
 
-/* commit_opts - a commit into cur/ under the account's quota */
+/* commit_opts - a commit into cur/ under the account's quota (none for
+ * the public folders: they are nobody's account) */
 static void
-commit_opts(struct imapd *s, struct maildir_commit *c)
+commit_opts(struct imapd *s, struct maildir_commit *c, bool is_public)
 {
 	memset(c, 0, sizeof(*c));
 	c->into_cur = true;
-	if (s->quota.bytes || s->quota.messages) {
+	if ((s->quota.bytes || s->quota.messages) && !is_public) {
 		c->quota_root = s->root;
 		c->quota = s->quota;
 	}
+}
+
+/* flag_mask - the flags APPEND or COPY may set with these rights on the
+ * target (RFC 4314 4: s, t and w; the others are dropped) */
+static uint32_t
+flag_mask(unsigned rights)
+{
+	uint32_t m = 0;
+
+	if (rights & IMAP_ACL_SEEN)
+		m |= MAILDIR_F_SEEN;
+	if (rights & IMAP_ACL_DELMSG)
+		m |= MAILDIR_F_TRASHED;
+	if (rights & IMAP_ACL_WRITE)
+		m |= MAILDIR_F_REPLIED | MAILDIR_F_FLAGGED | MAILDIR_F_DRAFT
+		    | MAILDIR_F_PASSED;
+	return m;
 }
 
 /* imapd_cmd_append - APPEND */
@@ -60,19 +79,29 @@ imapd_cmd_append(struct imapd *s)
 	struct maildir_commit cm;
 	struct maildir_keywords kw = {0};
 	struct mdx *x = NULL;
-	uint32_t uid;
+	uint32_t uid, mask;
+	unsigned rights;
+	bool want_seen;
 	int r;
 
-	commit_opts(s, &cm);
 	if (imapd_name_in(s, c->mailbox, name, s->why) < 0) {
 		imapd_tagged(s, "NO", "%s", buf_cstr(s->why));
 		goto out;
 	}
-	if (maildir_folder_dir(s->root, buf_cstr(name), dir, s->why) < 0
-	    || !maildir_exists(buf_cstr(dir))) {
+	commit_opts(s, &cm, imapd_is_public(buf_cstr(name)));
+	rights = imapd_rights(s, buf_cstr(name));
+	if (imapd_folder_dir(s, buf_cstr(name), dir, s->why) < 0
+	    || !maildir_exists(buf_cstr(dir))
+	    || !(
+	        rights & (IMAP_ACL_LOOKUP | IMAP_ACL_READ | IMAP_ACL_INSERT))) {
 		imapd_tagged(s, "NO", "[TRYCREATE] Mailbox does not exist");
 		goto out;
 	}
+	if (!(rights & IMAP_ACL_INSERT)) {
+		imapd_no_access(s, rights, "you lack the insert right");
+		goto out;
+	}
+	mask = flag_mask(rights);
 	(void)maildir_keywords_load(buf_cstr(dir), &kw, s->why);
 	for (size_t i = 0; i < c->nflags; i++) {
 		const char *f = c->flags[i];
@@ -101,6 +130,8 @@ imapd_cmd_append(struct imapd *s)
 			imapd_tagged(s, "BAD", "Invalid system flag %s", f);
 			goto out;
 		}
+		if (!(rights & IMAP_ACL_WRITE))
+			continue; /* RFC 4314 4: dropped without "w" */
 		if ((idx = maildir_keywords_add(buf_cstr(dir), &kw, f, s->why))
 		    < 0) {
 			imapd_tagged(
@@ -109,6 +140,12 @@ imapd_cmd_append(struct imapd *s)
 		}
 		cm.keywords |= MAILDIR_KEYWORD(idx);
 	}
+	cm.flags &= mask;
+	/* a public folder: \Seen is the user's own (imapd_seen.c) */
+	want_seen =
+	    imapd_is_public(buf_cstr(name)) && (cm.flags & MAILDIR_F_SEEN);
+	if (want_seen)
+		cm.flags &= ~MAILDIR_F_SEEN;
 	cm.mtime = c->has_date ? c->date : time(NULL);
 	r = maildir_deliver(
 	    buf_cstr(dir), c->message.s, c->message.len, &cm, fn, s->why);
@@ -137,6 +174,9 @@ imapd_cmd_append(struct imapd *s)
 		imapd_tagged(s, "OK", "Append completed");
 		goto out;
 	}
+	if (want_seen)
+		imapd_seen_mark(s, buf_cstr(name),
+		    x ? mdx_uidvalidity(x) : s->sel->uidvalidity, &uid, 1);
 	imapd_tagged(s, "OK", "[APPENDUID %u %u] Append completed",
 	    x ? mdx_uidvalidity(x) : s->sel->uidvalidity, uid);
 out:
@@ -184,7 +224,7 @@ imapd_expunge_positions(
 		log_warn("%s: expunge %s: %s", s->user, mb->dir, buf_cstr(why));
 		ret = -1;
 	}
-	if (count)
+	if (count && !mb->is_public)
 		(void)maildir_quota_update(
 		    s->root, &s->quota, -(int64_t)bytes, -(int64_t)count, why);
 	s->n_expunged += count;
@@ -206,6 +246,10 @@ imapd_cmd_expunge(struct imapd *s)
 
 	if (mb->readonly) {
 		imapd_tagged(s, "NO", "Mailbox is read-only");
+		return;
+	}
+	if (!(mb->rights & IMAP_ACL_EXPUNGE)) {
+		imapd_no_access(s, mb->rights, "you lack the expunge right");
 		return;
 	}
 	if (s->cmd.uid) {
@@ -244,10 +288,11 @@ imapd_cmd_copy(struct imapd *s, bool move)
 	struct maildir_commit cm;
 	struct mdx *x = NULL;
 	size_t *pos = NULL, npos = 0, *done = NULL, ndone = 0;
-	uint32_t *suids = NULL, *duids = NULL;
-	bool same;
+	uint32_t *suids = NULL, *duids = NULL, *seenv = NULL, mask;
+	size_t nseen = 0;
+	unsigned rights;
+	bool same, dpublic, want_seen;
 
-	commit_opts(s, &cm);
 	if (imapd_mbox_resolve(s, &c->seq, c->uid, &pos, &npos) < 0) {
 		imapd_tagged(s, "BAD", "Invalid message sequence number");
 		goto out;
@@ -256,15 +301,32 @@ imapd_cmd_copy(struct imapd *s, bool move)
 		imapd_tagged(s, "NO", "Mailbox is read-only");
 		goto out;
 	}
+	if (move
+	    && (mb->rights & (IMAP_ACL_DELMSG | IMAP_ACL_EXPUNGE))
+	        != (IMAP_ACL_DELMSG | IMAP_ACL_EXPUNGE)) {
+		imapd_no_access(
+		    s, mb->rights, "MOVE needs the t and e rights here");
+		goto out;
+	}
 	if (imapd_name_in(s, c->mailbox, name, s->why) < 0) {
 		imapd_tagged(s, "NO", "%s", buf_cstr(s->why));
 		goto out;
 	}
-	if (maildir_folder_dir(s->root, buf_cstr(name), dir, s->why) < 0
-	    || !maildir_exists(buf_cstr(dir))) {
+	dpublic = imapd_is_public(buf_cstr(name));
+	commit_opts(s, &cm, dpublic);
+	rights = imapd_rights(s, buf_cstr(name));
+	if (imapd_folder_dir(s, buf_cstr(name), dir, s->why) < 0
+	    || !maildir_exists(buf_cstr(dir))
+	    || !(
+	        rights & (IMAP_ACL_LOOKUP | IMAP_ACL_READ | IMAP_ACL_INSERT))) {
 		imapd_tagged(s, "NO", "[TRYCREATE] Mailbox does not exist");
 		goto out;
 	}
+	if (!(rights & IMAP_ACL_INSERT)) {
+		imapd_no_access(s, rights, "you lack the insert right");
+		goto out;
+	}
+	mask = flag_mask(rights);
 	same = strcmp(buf_cstr(dir), mb->dir) == 0;
 	/* the quota, for all of them at once */
 	{
@@ -280,14 +342,16 @@ imapd_cmd_copy(struct imapd *s, bool move)
 				count++;
 			}
 		}
-		if (imapd_quota_usage(s, &u) && !move
+		if (!dpublic && imapd_quota_usage(s, &u)
+		    && (!move || mb->is_public)
 		    && !maildir_quota_allows(&s->quota, &u, bytes, count)) {
 			imapd_tagged(s, "NO", "[OVERQUOTA] Quota exceeded");
 			goto out;
 		}
 	}
-	/* MOVE does not change the total: check nothing per message */
-	if (move)
+	/* MOVE within the account does not change the total: check nothing
+	 * per message */
+	if (move && !mb->is_public)
 		cm.quota_root = NULL;
 	if ((x = same ? NULL : mdx_open(buf_cstr(dir), s->why)) == NULL
 	    && !same) {
@@ -299,6 +363,7 @@ imapd_cmd_copy(struct imapd *s, bool move)
 	(void)maildir_keywords_load(buf_cstr(dir), &dkw, s->why);
 	suids = xcalloc(npos + 1, sizeof(*suids));
 	duids = xcalloc(npos + 1, sizeof(*duids));
+	seenv = xcalloc(npos + 1, sizeof(*seenv));
 	done = xcalloc(npos + 1, sizeof(*done));
 	for (size_t k = 0; k < npos; k++) {
 		struct imapd_msg *m = &mb->v[pos[k]];
@@ -309,10 +374,13 @@ imapd_cmd_copy(struct imapd *s, bool move)
 		imapd_mbox_path(s, pos[k], src);
 		if (buf_len(src) == 0)
 			continue;
-		cm.flags = m->flags;
-		cm.keywords = same
-		    ? m->keywords
-		    : map_keywords(s, m->keywords, buf_cstr(dir), &dkw);
+		cm.flags = m->flags & mask;
+		want_seen = dpublic && (cm.flags & MAILDIR_F_SEEN);
+		if (want_seen)
+			cm.flags &= ~MAILDIR_F_SEEN;
+		cm.keywords = !(rights & IMAP_ACL_WRITE) ? 0
+		    : same                               ? m->keywords
+		           : map_keywords(s, m->keywords, buf_cstr(dir), &dkw);
 		r = maildir_copy(buf_cstr(src), buf_cstr(dir), &cm, fn, s->why);
 		if (r < 0 && errno == ENOENT
 		    && mdx_sync(mb->x, false, true, s->why) == 0) {
@@ -337,9 +405,14 @@ imapd_cmd_copy(struct imapd *s, bool move)
 		        &duids[ndone], s->why)
 		    < 0)
 			continue;
+		if (want_seen)
+			seenv[nseen++] = duids[ndone];
 		suids[ndone] = m->uid;
 		done[ndone++] = pos[k];
 	}
+	if (nseen)
+		imapd_seen_mark(s, buf_cstr(name),
+		    same ? mb->uidvalidity : mdx_uidvalidity(x), seenv, nseen);
 	if (ndone) {
 		/* UIDPLUS: both lists in the same order; the source UIDs are
 		 * ascending, the new ones too */
@@ -366,6 +439,7 @@ out:
 	free(done);
 	free(suids);
 	free(duids);
+	free(seenv);
 	buf_free(&name);
 	buf_free(&dir);
 	buf_free(&src);
@@ -402,6 +476,9 @@ imapd_cmd_quota(struct imapd *s)
 		buf_reset(s->r);
 		buf_cats(s->r, "* QUOTAROOT ");
 		imapd_name_out(s, buf_cstr(n), s->r);
+		/* the public folders count against no account */
+		if (imapd_is_public(buf_cstr(n)))
+			has = false;
 		buf_cats(s->r, has ? " \"\"\r\n" : "\r\n");
 		imapd_write(s, buf_cstr(s->r), buf_len(s->r));
 		buf_free(&n);

@@ -27,6 +27,7 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
+#include "proto/imap_acl.h"
 #include "proto/imap_cmd.h"
 #include "proto/imap_fmt.h"
 #include "proto/imap_utf7.h"
@@ -279,6 +280,7 @@ imapd_free(struct imapd **sp)
 	free(s->client);
 	free(s->user);
 	free(s->root);
+	free(s->pubroot);
 	free(s);
 	*sp = NULL;
 }
@@ -290,7 +292,7 @@ imapd_capability(struct imapd *s, struct buf *out)
 	buf_cats(out,
 	    "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE "
 	    "NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED "
-	    "LIST-STATUS SPECIAL-USE ESEARCH SORT "
+	    "LIST-STATUS SPECIAL-USE ESEARCH SORT ACL RIGHTS=texk "
 	    "THREAD=ORDEREDSUBJECT THREAD=REFERENCES CONDSTORE QRESYNC "
 	    "WITHIN UTF8=ACCEPT STATUS=SIZE BINARY SEARCHRES QUOTA "
 	    "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE");
@@ -449,6 +451,8 @@ cmd_select(struct imapd *s, bool readonly)
 	struct buf *name = buf_new(64);
 	struct imapd_mbox *mb;
 	size_t unseen = 0;
+	unsigned rights;
+	bool asked_readonly = readonly;
 
 	if (s->sel) {
 		imapd_mbox_close(s);
@@ -466,6 +470,17 @@ cmd_select(struct imapd *s, bool readonly)
 		imapd_tagged(s, "NO", "%s", buf_cstr(s->why));
 		goto out;
 	}
+	/* RFC 4314 4: SELECT and EXAMINE need "r"; without any right to
+	 * change something the mailbox opens read-only */
+	rights = imapd_rights(s, buf_cstr(name));
+	if (!(rights & IMAP_ACL_READ)) {
+		imapd_no_access(s, rights, "you lack the read right");
+		goto out;
+	}
+	if (!(rights
+	        & (IMAP_ACL_SEEN | IMAP_ACL_WRITE | IMAP_ACL_DELMSG
+	            | IMAP_ACL_EXPUNGE)))
+		readonly = true;
 	if (imapd_mbox_open(s, buf_cstr(name), readonly, &mb, s->why) < 0) {
 		imapd_tagged(s, "NO", "%s", buf_cstr(s->why));
 		goto out;
@@ -507,7 +522,7 @@ cmd_select(struct imapd *s, bool readonly)
 		qresync_select(s);
 	imapd_tagged(s, "OK", "[%s] %s completed",
 	    readonly ? "READ-ONLY" : "READ-WRITE",
-	    readonly ? "EXAMINE" : "SELECT");
+	    asked_readonly ? "EXAMINE" : "SELECT");
 out:
 	buf_free(&name);
 }
@@ -518,7 +533,7 @@ cmd_close(struct imapd *s)
 {
 	struct imapd_mbox *mb = s->sel;
 
-	if (!mb->readonly) {
+	if (!mb->readonly && (mb->rights & IMAP_ACL_EXPUNGE)) {
 		uint32_t *uids = xcalloc(mb->n + 1, sizeof(*uids));
 		size_t n = 0;
 		uint64_t bytes = 0, count = 0;
@@ -531,7 +546,7 @@ cmd_close(struct imapd *s)
 		    && mdx_expunge(mb->x, uids, n, &bytes, &count, s->why) < 0)
 			log_warn("%s: close %s: %s", s->user, mb->dir,
 			    buf_cstr(s->why));
-		if (count)
+		if (count && !mb->is_public)
 			(void)maildir_quota_update(s->root, &s->quota,
 			    -(int64_t)bytes, -(int64_t)count, s->why);
 		s->n_expunged += count;
@@ -687,7 +702,14 @@ dispatch(struct imapd *s)
 		cmd_id(s);
 		break;
 	case IMAP_CMD_NAMESPACE:
-		imapd_printf(s, "* NAMESPACE ((\"\" \".\")) NIL NIL\r\n");
+		/* RFC 2342: personal, other users', shared */
+		if (s->pubroot)
+			imapd_printf(s,
+			    "* NAMESPACE ((\"\" \".\")) NIL ((\"" IMAPD_PUBLIC
+			    ".\" \".\"))\r\n");
+		else
+			imapd_printf(
+			    s, "* NAMESPACE ((\"\" \".\")) NIL NIL\r\n");
 		imapd_tagged(s, "OK", "Namespace completed");
 		break;
 	case IMAP_CMD_SELECT:
@@ -759,6 +781,13 @@ dispatch(struct imapd *s)
 	case IMAP_CMD_GETQUOTAROOT:
 	case IMAP_CMD_SETQUOTA:
 		imapd_cmd_quota(s);
+		break;
+	case IMAP_CMD_SETACL:
+	case IMAP_CMD_DELETEACL:
+	case IMAP_CMD_GETACL:
+	case IMAP_CMD_LISTRIGHTS:
+	case IMAP_CMD_MYRIGHTS:
+		imapd_cmd_acl(s);
 		break;
 	case IMAP_CMD_UNKNOWN:
 		imapd_tagged(s, "BAD", "Unknown command");

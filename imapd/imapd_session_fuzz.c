@@ -22,8 +22,11 @@
 #include "util/log.h"
 #include "util/stream.h"
 
+#include "proto/imap_acl.h"
+
 #include "mail/cfg.h"
 #include "mail/maildir.h"
+#include "mail/mbox_acl.h"
 #include "mail/params.h"
 
 #include "imapd.h"
@@ -32,6 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fuzz_root[256];
+static char fuzz_pub[256]; /* the public folders, with one ACL */
 static char fuzz_tmp[256];
 static unsigned long fuzz_runs;
 
@@ -65,6 +69,30 @@ fuzz_maildir(void)
 	for (size_t i = 0; i < NELEM(fuzz_msgs); i++)
 		(void)maildir_deliver(fuzz_root, fuzz_msgs[i],
 		    strlen(fuzz_msgs[i]), NULL, NULL, why);
+	buf_free(&why);
+}
+
+/* fuzz_public - a fresh public tree: the folder Team with an ACL. Often:
+ * no quota bounds the public folders, and "COPY 1:* Public.Team" in
+ * Public.Team doubles it each run. */
+static void
+fuzz_public(void)
+{
+	struct buf *why = buf_new(64);
+	struct imap_acl acl = {0};
+	struct buf *dir = buf_new(256);
+
+	(void)nftw(fuzz_pub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (mbox_public_prepare(fuzz_pub, why) < 0
+	    || maildir_folder_create(fuzz_pub, "Team", why) < 0)
+		log_fatal("fuzz: %s", buf_cstr(why));
+	maildir_folder_dir(fuzz_pub, "Team", dir, why);
+	(void)imap_acl_set(&acl, "fuzz", IMAP_ACL_ALL, why);
+	(void)imap_acl_set(&acl, "anyone", IMAP_ACL_LOOKUP, why);
+	if (mbox_acl_save(buf_cstr(dir), &acl, why) < 0)
+		log_fatal("fuzz: %s", buf_cstr(why));
+	imap_acl_free(&acl);
+	buf_free(&dir);
 	buf_free(&why);
 }
 
@@ -102,7 +130,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(fuzz_tmp, sizeof(fuzz_tmp), "%s", tmpl);
 	atexit(fuzz_cleanup);
 	snprintf(fuzz_root, sizeof(fuzz_root), "%s/mail", tmpl);
+	snprintf(fuzz_pub, sizeof(fuzz_pub), "%s/public", tmpl);
 	fuzz_maildir();
+	fuzz_public();
 	buf_free(&why);
 	return 0;
 }
@@ -118,6 +148,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (++fuzz_runs % 300 == 0)
 		fuzz_maildir();
+	if (fuzz_runs % 8 == 0)
+		fuzz_public();
 	if (in < 0 || out < 0
 	    || (size && write(in, data, size) != (ssize_t)size)
 	    || lseek(in, 0, SEEK_SET) < 0)
@@ -126,6 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	so = stream_open(out);
 	stream_set_timeout(si, 1);
 	s = imapd_new(si, so, "fuzz", "fuzz", fuzz_root, &q);
+	imapd_set_public(s, fuzz_pub);
 	imapd_run(s);
 	imapd_free(&s);
 	stream_close(&si);

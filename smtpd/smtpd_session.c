@@ -39,6 +39,7 @@
 #include "mail/params.h"
 #include "mail/params_smtpd.h"
 #include "mail/queue_file.h"
+#include "mail/queue_trigger.h"
 #include "mail/tls.h"
 
 #include "smtpd.h"
@@ -704,8 +705,17 @@ smtpd_cmd_etrn(struct smtpd_state *st)
 		    dom);
 		return;
 	}
-	/* XXX the queue manager decides what to flush; we only wake it. */
-	queue_wake(var_queue_dir);
+	/* The queue manager flushes the deferred mail of that domain
+	 * (RFC 1985: the reply only says the request was taken). */
+	if (queue_trigger_flush(var_queue_dir, dom, st->why) < 0) {
+		log_warn(
+		    "%s: ETRN %s: %s", st->namaddr, dom, buf_cstr(st->why));
+		smtpd_reply(st,
+		    "458 4.3.0 Unable to queue messages for node "
+		    "<%s>",
+		    dom);
+		return;
+	}
 	log_info("%s: ETRN %s", st->namaddr, dom);
 	smtpd_reply(st, "250 2.0.0 Queuing started");
 }

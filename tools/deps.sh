@@ -13,7 +13,7 @@ BUILD_PKGS="build-essential autoconf pkg-config libssl-dev libdb5.3-dev db5.3-ut
  libpcre2-dev libspf2-dev libopendkim-dev libcrypt-dev openssl"
 TEST_PKGS="python3 python3-pytest python3-aiosmtpd swaks curl fetchmail isync
  postfix dnsmasq-base faketime mandoc clang libclang-rt-14-dev iproute2
- procps psmisc clang-format"
+ procps psmisc clang-format strace"
 
 case "${1:-all}" in
 build) want="$BUILD_PKGS" ;;

@@ -42,7 +42,9 @@ static const struct {
     {"alias", gannet_cmd_alias, "aliases and catch-all addresses"},
     {"list", gannet_cmd_list, "distribution lists"},
     {"ban", gannet_cmd_ban, "client addresses banned after failed logins"},
-    {"queue", gannet_cmd_queue, "show queue files"},
+    {"queue", gannet_cmd_queue,
+        "list, show, hold, release, delete, flush mail in the queue"},
+    {"public", gannet_cmd_public, "public IMAP folders and their ACLs"},
 };
 
 /* gannet_usage - the command list */

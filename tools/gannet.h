@@ -38,5 +38,6 @@ int gannet_cmd_alias(int argc, char **argv);
 int gannet_cmd_list(int argc, char **argv);
 int gannet_cmd_ban(int argc, char **argv);
 int gannet_cmd_queue(int argc, char **argv);
+int gannet_cmd_public(int argc, char **argv);
 
 #endif /* TOOLS_GANNET_H */

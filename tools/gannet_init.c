@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -31,6 +32,8 @@
 
 #include "mail/cfg.h"
 #include "mail/params.h"
+#include "mail/params_imapd.h"
+#include "mail/params_pickup.h"
 #include "mail/tls_cert.h"
 
 #include "gannet.h"
@@ -105,6 +108,24 @@ init_ensure_user(const char *name)
 		log_fatal("init: user %s still missing after useradd", name);
 	log_info("init: created user %s", name);
 	return pw;
+}
+
+/* init_ensure_group - a system group, created when missing (root) */
+static gid_t
+init_ensure_group(const char *name)
+{
+	struct group *gr = getgrnam(name);
+	char *argv[] = {"groupadd", "--system", (char *)name, NULL};
+
+	if (gr)
+		return gr->gr_gid;
+	if (gannet_run(argv) != 0)
+		log_fatal(
+		    "init: could not create group %s with groupadd", name);
+	if ((gr = getgrnam(name)) == NULL)
+		log_fatal("init: group %s still missing after groupadd", name);
+	log_info("init: created group %s", name);
+	return gr->gr_gid;
 }
 
 /* init_mkdir - one directory with owner and mode */
@@ -306,13 +327,29 @@ gannet_cmd_init(int argc, char **argv)
 		 * master writes its pid file there. */
 		if (strcmp(init_queue_dirs[k], "pid") == 0)
 			init_mkdir(buf_cstr(path), getuid(), getgid(), 0755);
+		else if (strcmp(init_queue_dirs[k], "maildrop") == 0
+		    && getuid() == 0)
+			/* sendmail(1): the set-group-ID sendmail may add
+			 * files, nobody else may look. */
+			init_mkdir(buf_cstr(path), mail_uid,
+			    init_ensure_group(var_setgid_group), 01730);
 		else
 			init_mkdir(buf_cstr(path), mail_uid, mail_gid,
 			    strcmp(init_queue_dirs[k], "public") == 0 ? 0755
 			                                              : 0700);
 	}
+	/* active/ may also be read by mail_owner's group, which the local
+	 * delivery agent keeps to read the message it delivers (deliver(8)) */
+	buf_reset(path);
+	buf_printf(path, "%s/active", var_queue_dir);
+	init_mkdir(buf_cstr(path), mail_uid, mail_gid, 0750);
+
 	init_mkdir(var_data_dir, mail_uid, mail_gid, 0700);
 	init_mkdir(var_mail_base, vmail_uid, vmail_gid, 0700);
+	/* the public IMAP folders' root (imapd makes its cur/ new/ tmp/) */
+	if (*var_imapd_public_folder_base)
+		init_mkdir(
+		    var_imapd_public_folder_base, vmail_uid, vmail_gid, 0700);
 	if (*var_maillog_file) {
 		int fd;
 

@@ -32,10 +32,10 @@
 #include "mail/svc_listen.h"
 #include "mail/tls_cert.h"
 
-/* The queue's subdirectories, as `gannet init` makes them. */
+/* The queue's subdirectories, as `gannet init` makes them (active/, which
+ * has a mode of its own, is checked apart). */
 static const char *const check_queue_dirs[] = {
     "incoming",
-    "active",
     "deferred",
     "hold",
     "corrupt",
@@ -257,6 +257,12 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 	if (mail != NULL) {
 		check_dir(
 		    var_queue_dir, mail->pw_uid, mail->pw_name, 0755, true);
+		/* active/ is readable by mail_owner's group, which the local
+		 * delivery agent keeps (deliver(8)) */
+		buf_reset(path);
+		buf_printf(path, "%s/active", var_queue_dir);
+		check_dir(
+		    buf_cstr(path), mail->pw_uid, mail->pw_name, 0750, true);
 		for (size_t i = 0; i < NELEM(check_queue_dirs); i++) {
 			bool is_public =
 			    strcmp(check_queue_dirs[i], "public") == 0;
@@ -264,8 +270,14 @@ check_dirs(const char *config_dir, const struct passwd *mail,
 			buf_reset(path);
 			buf_printf(
 			    path, "%s/%s", var_queue_dir, check_queue_dirs[i]);
+			/* maildrop/ is 1730 with setgid_group as its group
+			 * in a root instance (sendmail(1)) */
 			check_dir(buf_cstr(path), mail->pw_uid, mail->pw_name,
-			    is_public ? 0755 : 0700, true);
+			    is_public ? 0755
+			        : strcmp(check_queue_dirs[i], "maildrop") == 0
+			        ? 01730
+			        : 0700,
+			    true);
 		}
 		/* 0751: gannet init lets the auth service reach its state
 		 * directory through the group (0750); 0711 is fine too. */

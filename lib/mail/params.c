@@ -11,11 +11,14 @@
 #include "mail/cfg.h"
 #include "mail/params.h"
 #include "mail/params_accounts.h"
+#include "mail/params_deliver.h"
 #include "mail/params_dns.h"
 #include "mail/params_imapd.h"
 #include "mail/params_map.h"
 #include "mail/params_master.h"
+#include "mail/params_pickup.h"
 #include "mail/params_pop3d.h"
+#include "mail/params_qmgr.h"
 #include "mail/params_smtp.h"
 #include "mail/params_smtpd.h"
 
@@ -23,13 +26,16 @@
 const struct cfg_param *const params_tables[] = {
     params_global,
     params_dns,
+    params_deliver,
     params_smtp,
     params_master,
+    params_pickup,
     params_accounts,
     params_map,
     params_pop3d,
     params_smtpd,
     params_imapd,
+    params_qmgr,
     NULL,
 };
 

@@ -33,6 +33,7 @@ char *var_imapd_tls_key_file;
 char *var_imapd_tls_protocols;
 char *var_imapd_tls_cipher_list;
 bool var_imapd_sandbox;
+char *var_imapd_public_folder_base;
 
 const struct cfg_param params_imapd[] = {
     CFG_STR("imapd_banner", "$myhostname IMAP server ready", &var_imapd_banner),
@@ -71,5 +72,7 @@ const struct cfg_param params_imapd[] = {
     CFG_STR("imapd_tls_protocols", ">=TLSv1.2", &var_imapd_tls_protocols),
     CFG_STR("imapd_tls_cipher_list", "", &var_imapd_tls_cipher_list),
     CFG_BOOL("imapd_sandbox", "yes", &var_imapd_sandbox),
+    CFG_STR("imapd_public_folder_base", "$virtual_mailbox_base/public",
+        &var_imapd_public_folder_base),
     CFG_END,
 };

@@ -31,5 +31,6 @@ extern char *var_imapd_tls_key_file;
 extern char *var_imapd_tls_protocols;
 extern char *var_imapd_tls_cipher_list;
 extern bool var_imapd_sandbox;
+extern char *var_imapd_public_folder_base;
 
 #endif /* MAIL_PARAMS_IMAPD_H */

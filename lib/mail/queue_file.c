@@ -29,14 +29,13 @@
 #include "util/clock.h"
 #include "util/fileutil.h"
 #include "util/log.h"
-#include "util/net.h"
-#include "util/stream.h"
 #include "util/xalloc.h"
 
 #include "proto/smtp_addr.h"
 #include "proto/smtp_cmd.h"
 
 #include "mail/queue_file.h"
+#include "mail/queue_trigger.h"
 
 #define QF_MAGIC      "gannet_queue"
 #define QF_SIZE_WIDTH 20
@@ -214,6 +213,7 @@ struct queue_writer {
 	size_t wlen;
 	int err; /* sticky errno */
 	bool has_env, is_committed;
+	bool is_rewrite; /* ID given: commit replaces the old file */
 };
 
 /* qw_flush - write out the buffer */
@@ -275,8 +275,10 @@ queue_writer_create(const char *queue_dir, struct buf *why)
 	now = clock_wall_us();
 	buf_printf(qw->tmp_path, "%s/tmp/%ld.%lu.%lld", queue_dir,
 	    (long)getpid(), ++seq, (long long)now);
+	/* 0640: the group is mail_owner's, which the local delivery agent
+	 * keeps to read the message (deliver(8)); nobody else may. */
 	qw->fd = open(buf_cstr(qw->tmp_path),
-	    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (qw->fd < 0) {
 		buf_printf(why, "create %s: %m", buf_cstr(qw->tmp_path));
 		buf_reset(qw->tmp_path);
@@ -293,6 +295,35 @@ queue_writer_create(const char *queue_dir, struct buf *why)
 	 * queue_writer_free for the other half of the argument). */
 	qw->arrival_us = clock_wall_us();
 	queue_id_make(qw->arrival_us, st.st_ino, qw->id);
+	qw->wbuf = xmalloc(QF_WBUF);
+	return qw;
+}
+
+/* queue_writer_rewrite - temporary file for a new version of a file */
+struct queue_writer *
+queue_writer_rewrite(const char *queue_dir, const char *queue_id,
+    int64_t arrival_us, struct buf *why)
+{
+	static unsigned long seq;
+	struct queue_writer *qw;
+
+	ASSERT(queue_id_ok(queue_id));
+	qw = xcalloc(1, sizeof(*qw));
+	qw->queue_dir = xstrdup(queue_dir);
+	qw->tmp_path = buf_new(128);
+	qw->is_rewrite = true;
+	buf_printf(qw->tmp_path, "%s/tmp/%s.%ld.%lu", queue_dir, queue_id,
+	    (long)getpid(), ++seq);
+	qw->fd = open(buf_cstr(qw->tmp_path),
+	    O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (qw->fd < 0) {
+		buf_printf(why, "create %s: %m", buf_cstr(qw->tmp_path));
+		buf_reset(qw->tmp_path);
+		queue_writer_free(&qw);
+		return NULL;
+	}
+	snprintf(qw->id, sizeof(qw->id), "%s", queue_id);
+	qw->arrival_us = arrival_us;
 	qw->wbuf = xmalloc(QF_WBUF);
 	return qw;
 }
@@ -393,6 +424,11 @@ queue_writer_envelope(
 	qf_put(b, "auth_user", S(env->auth_user));
 	qf_put(b, "tls_version", S(env->tls_version));
 	qf_put(b, "tls_cipher", S(env->tls_cipher));
+	qf_put_long(b, "expanded", env->expanded);
+	buf_cats(b, "warned=");
+	env->warned_offset = qw->file_off + (off_t)qw->wlen + (off_t)buf_len(b);
+	buf_catc(b, env->warned ? '1' : '0');
+	buf_catc(b, '\n');
 	qf_put_long(b, "rcpt_count", (long long)env->nrcpt);
 	for (size_t i = 0; i < env->nrcpt; i++) {
 		struct queue_rcpt *r = &env->rcpt[i];
@@ -404,8 +440,10 @@ queue_writer_envelope(
 		buf_cats(b, "rcpt_state=");
 		r->state_offset =
 		    qw->file_off + (off_t)qw->wlen + (off_t)buf_len(b);
-		r->state = QUEUE_RCPT_PENDING;
-		buf_catc(b, QUEUE_RCPT_PENDING);
+		if (r->state == 0
+		    || strchr(QUEUE_RCPT_STATES, r->state) == NULL)
+			r->state = QUEUE_RCPT_PENDING;
+		buf_catc(b, r->state);
 		buf_catc(b, '\n');
 		if (buf_len(b) >= QF_WBUF) {
 			if (qw_write(qw, buf_cstr(b), buf_len(b)) < 0)
@@ -476,9 +514,10 @@ queue_writer_commit(
 		goto out;
 	}
 	queue_file_path(qw->queue_dir, subdir, qw->id, final);
-	/* Never replace a file that is there: an ID is used once. */
+	/* Never replace a file that is there: an ID is used once. A
+	 * rewrite replaces the old version of its own file, atomically. */
 	if (renameat2(AT_FDCWD, buf_cstr(qw->tmp_path), AT_FDCWD,
-	        buf_cstr(final), RENAME_NOREPLACE)
+	        buf_cstr(final), qw->is_rewrite ? 0 : RENAME_NOREPLACE)
 	    < 0) {
 		buf_printf(why, "rename %s to %s: %m", buf_cstr(qw->tmp_path),
 		    buf_cstr(final));
@@ -491,6 +530,8 @@ queue_writer_commit(
 		/* The file is complete but its name may not survive a
 		 * crash: take it back, so that the client retries. */
 		buf_printf(why, "fsync %s: %m", buf_cstr(dir));
+		if (qw->is_rewrite)
+			goto out; /* the new version is complete: keep it */
 		if (unlink(buf_cstr(final)) < 0)
 			log_warn("%s: remove %s: %m", qw->id, buf_cstr(final));
 		goto out;
@@ -521,7 +562,7 @@ queue_writer_free(struct queue_writer **qwp)
 	if (!qw->is_committed && buf_len(qw->tmp_path) > 0) {
 		/* Let the clock pass the microsecond of our ID before the
 		 * inode can be reused, so that (time, inode) stays unique. */
-		while (clock_wall_us() <= qw->arrival_us)
+		while (!qw->is_rewrite && clock_wall_us() <= qw->arrival_us)
 			;
 		if (unlink(buf_cstr(qw->tmp_path)) < 0 && errno != ENOENT)
 			log_warn("remove %s: %m", buf_cstr(qw->tmp_path));
@@ -704,12 +745,12 @@ qf_parse_env(const char *data, size_t len, const char *expect_id,
     struct queue_env *env, struct buf *why)
 {
 	struct qf_parser ps = {data, data + len, data, buf_new(256), why};
-	long long n, count;
+	long long n, count, version;
 	char *id = NULL;
 	int e, ret = -1;
 
 	memset(env, 0, sizeof(*env));
-	if (qf_get_num(&ps, QF_MAGIC, 1, 1, &n) < 0)
+	if (qf_get_num(&ps, QF_MAGIC, 1, QUEUE_FILE_VERSION, &version) < 0)
 		goto out;
 	if (qf_get_str(&ps, "queue_id", &id) < 0)
 		goto out;
@@ -757,8 +798,24 @@ qf_parse_env(const char *data, size_t len, const char *expect_id,
 	    || qf_get_str(&ps, "client_helo", &env->client_helo) < 0
 	    || qf_get_str(&ps, "auth_user", &env->auth_user) < 0
 	    || qf_get_str(&ps, "tls_version", &env->tls_version) < 0
-	    || qf_get_str(&ps, "tls_cipher", &env->tls_cipher) < 0
-	    || qf_get_num(&ps, "rcpt_count", 1, QUEUE_RCPT_MAX, &count) < 0)
+	    || qf_get_str(&ps, "tls_cipher", &env->tls_cipher) < 0)
+		goto out;
+	if (version >= 2) {
+		off_t woff;
+
+		if (qf_get_num(&ps, "expanded", 0, 1, &n) < 0)
+			goto out;
+		env->expanded = n == 1;
+		if (qf_get(&ps, "warned", &woff) < 0)
+			goto out;
+		if (!buf_eq(ps.val, "0") && !buf_eq(ps.val, "1")) {
+			buf_sets(why, "bad warned record");
+			goto out;
+		}
+		env->warned = buf_eq(ps.val, "1");
+		env->warned_offset = woff;
+	}
+	if (qf_get_num(&ps, "rcpt_count", 1, QUEUE_RCPT_MAX, &count) < 0)
 		goto out;
 	for (long long i = 0; i < count; i++) {
 		char *addr = NULL, *orig = NULL, *orcpt = NULL;
@@ -892,12 +949,14 @@ queue_file_open(const char *path, bool writable, struct buf *why)
 	char tail[QUEUE_ID_MAX + 8];
 	struct stat st;
 	size_t tlen;
+	int saved_errno = EINVAL;
 
 	base = base ? base + 1 : path;
 	qf->writable = writable;
 	qf->fd =
 	    open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
 	if (qf->fd < 0) {
+		saved_errno = errno;
 		buf_printf(why, "open %s: %m", path);
 		goto bad;
 	}
@@ -927,6 +986,7 @@ queue_file_open(const char *path, bool writable, struct buf *why)
 bad:
 	buf_free(&data);
 	queue_file_close(&qf);
+	errno = saved_errno;
 	return NULL;
 }
 
@@ -979,6 +1039,25 @@ queue_file_set_state(
 		return -1;
 	}
 	qf->env.rcpt[i].state = state;
+	return 0;
+}
+
+/* queue_file_set_warned - one byte, in place */
+int
+queue_file_set_warned(struct queue_file *qf, struct buf *why)
+{
+	char one = '1';
+
+	if (!qf->writable || qf->env.warned_offset == 0) {
+		buf_sets(why, "cannot record the delay warning");
+		return -1;
+	}
+	if (pwrite(qf->fd, &one, 1, qf->env.warned_offset) != 1
+	    || fdatasync(qf->fd) < 0) {
+		buf_printf(why, "%s: update warned: %m", qf->env.queue_id);
+		return -1;
+	}
+	qf->env.warned = true;
 	return 0;
 }
 
@@ -1048,30 +1127,15 @@ queue_count(const char *queue_dir, long stop_after)
 	return n;
 }
 
-/* queue_wake - tell the queue manager there is new mail */
+/* queue_wake - tell the queue manager there is new mail (one "W" on its
+ * trigger socket, queue_trigger.h); a queue manager that is not running
+ * finds the mail when it starts, so failure is silent */
 void
 queue_wake(const char *queue_dir)
 {
-	static const char *const socks[] = {"private/qmgr", "public/qmgr"};
-	struct buf *path = buf_new(128), *why = buf_new(64);
+	struct buf *why = buf_new(64);
 
-	for (size_t i = 0; i < NELEM(socks); i++) {
-		struct stream *s;
-		int fd;
-
-		buf_reset(path);
-		buf_printf(path, "%s/%s", queue_dir, socks[i]);
-		if (!file_exists(buf_cstr(path)))
-			continue;
-		if ((fd = net_connect_unix(buf_cstr(path), 1000, why)) < 0)
-			continue;
-		s = stream_open(fd);
-		stream_set_timeout(s, 1);
-		(void)stream_puts(s, "W");
-		(void)stream_flush(s);
-		stream_close(&s);
-		break;
-	}
-	buf_free(&path);
+	(void)queue_trigger_qmgr(
+	    queue_dir, QUEUE_TRIGGER_WAKE, strlen(QUEUE_TRIGGER_WAKE), why);
 	buf_free(&why);
 }

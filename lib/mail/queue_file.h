@@ -33,7 +33,9 @@
 
 struct buf;
 
-#define QUEUE_FILE_VERSION 1
+/* Version 2 added the records "expanded" and "warned"; version 1 files
+ * are still read (as not expanded, not warned). */
+#define QUEUE_FILE_VERSION 2
 
 /* Queue subdirectories a file may be committed to */
 #define QUEUE_INCOMING "incoming"
@@ -84,6 +86,12 @@ struct queue_env {
 	char *auth_user;   /* SASL login name, "" if none */
 	char *tls_version; /* "TLSv1.3", "" without TLS */
 	char *tls_cipher;
+	/* qmgr: the recipients are the result of alias, list and forward
+	 * expansion (rcpt_orig holds the address before it), so the file is
+	 * never expanded again, also after a requeue */
+	bool expanded;
+	bool warned;         /* qmgr: the delay warning was sent */
+	off_t warned_offset; /* reader: file offset of the warned byte */
 	struct queue_rcpt *rcpt;
 	size_t nrcpt;
 	/* reader: where the message is */
@@ -113,6 +121,12 @@ struct queue_writer;
  * choose its ID; NULL with why */
 struct queue_writer *queue_writer_create(
     const char *queue_dir, struct buf *why);
+/* queue_writer_rewrite - a writer for a new version of the file of an
+ * existing message (the queue manager's expansion): same queue ID and
+ * arrival time, written under tmp/, and committed with a rename that
+ * replaces queue_dir/subdir/ID; NULL with why */
+struct queue_writer *queue_writer_rewrite(const char *queue_dir,
+    const char *queue_id, int64_t arrival_us, struct buf *why);
 const char *queue_writer_id(const struct queue_writer *qw);
 /* queue_writer_envelope - write the envelope records (env->queue_id and
  * arrival_us are filled in from the writer); once, before the body */
@@ -138,7 +152,8 @@ struct queue_file;
 /* queue_file_open - open and validate a queue file (read-write when
  * writable, to update recipient states). The file name must be its
  * queue ID. NULL with why on any error, including a truncated or
- * malformed file. */
+ * malformed file; errno is then that of open() when the file could not
+ * be opened (ENOENT: it moved or was removed meanwhile), else EINVAL. */
 struct queue_file *queue_file_open(
     const char *path, bool writable, struct buf *why);
 const struct queue_env *queue_file_env(const struct queue_file *qf);
@@ -151,6 +166,9 @@ ssize_t queue_file_read_body(
  * one pwrite, then fdatasync; 0 or -1 with why */
 int queue_file_set_state(
     struct queue_file *qf, size_t i, char state, struct buf *why);
+/* queue_file_set_warned - record that the delay warning was sent (one
+ * byte in place, fdatasync); 0 or -1 with why */
+int queue_file_set_warned(struct queue_file *qf, struct buf *why);
 /* queue_file_pending - recipients still in state PENDING */
 size_t queue_file_pending(const struct queue_file *qf);
 void queue_file_close(struct queue_file **qfp);

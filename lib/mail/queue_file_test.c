@@ -169,6 +169,50 @@ main(void)
 		queue_file_close(&qf);
 	}
 
+	t_begin("a rewrite keeps the ID and replaces the file");
+	qf = queue_file_open(buf_cstr(path), true, why);
+	T_ASSERT(qf != NULL);
+	if (qf) {
+		struct queue_writer *qw;
+		struct queue_env env;
+		char tmp[128];
+		ssize_t n;
+
+		e = queue_file_env(qf);
+		T_ASSERT(!e->expanded && !e->warned);
+		make_env(&env);
+		env.expanded = true;
+		env.rcpt[0].state = QUEUE_RCPT_DELIVERED;
+		qw =
+		    queue_writer_rewrite(qdir, e->queue_id, e->arrival_us, why);
+		T_ASSERT(qw != NULL);
+		T_ASSERT(queue_writer_envelope(qw, &env, why) == 0);
+		T_STREQ(env.queue_id, e->queue_id);
+		n = queue_file_read_body(qf, 0, tmp, sizeof(tmp));
+		T_ASSERT(n > 0);
+		queue_writer_body(qw, tmp, (size_t)n);
+		T_ASSERT(queue_writer_commit(qw, QUEUE_INCOMING, why) == 0);
+		queue_writer_free(&qw);
+		queue_env_clear(&env);
+		queue_file_close(&qf);
+		buf_reset(dir);
+		buf_printf(dir, "%s/tmp", qdir);
+		T_INTEQ(count_dir(buf_cstr(dir)), 0);
+		qf = queue_file_open(buf_cstr(path), true, why);
+		T_ASSERT(qf != NULL);
+	}
+	if (qf) {
+		e = queue_file_env(qf);
+		T_ASSERT(e->expanded && !e->warned);
+		T_INTEQ(e->rcpt[0].state, QUEUE_RCPT_DELIVERED);
+		T_INTEQ(e->rcpt[1].state, QUEUE_RCPT_PENDING);
+		T_ASSERT(queue_file_set_warned(qf, why) == 0);
+		queue_file_close(&qf);
+		qf = queue_file_open(buf_cstr(path), false, why);
+		T_ASSERT(qf != NULL && queue_file_env(qf)->warned);
+		queue_file_close(&qf);
+	}
+
 	t_begin("every truncation is refused");
 	T_ASSERT(file_read(buf_cstr(path), 1 << 20, data, why) == 0);
 	for (size_t n = 0; n < buf_len(data); n++) {
@@ -202,7 +246,10 @@ main(void)
 		static const struct {
 			const char *from, *to;
 		} edits[] = {
-		    {"gannet_queue=1", "gannet_queue=2"},
+		    {"gannet_queue=2", "gannet_queue=3"},
+		    {"gannet_queue=2", "gannet_queue=1"}, /* v1: no expanded */
+		    {"\nexpanded=", "\nexpanded=x"},
+		    {"\nwarned=", "\nwarned=x"},
 		    {"rcpt_count=3", "rcpt_count=4"},
 		    {"rcpt_count=3", "rcpt_count=2"},
 		    {"sender=sender@", "sender=sender "},

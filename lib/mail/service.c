@@ -48,13 +48,16 @@ static int service_status_fd = -1;
 static bool service_gone;
 static pid_t service_master_pid; /* our parent, when it is the master */
 
-/* service_drop_privs - the one place privileges are dropped (STYLE 14) */
+/* service_drop_privs_group - the one place privileges are dropped
+ * (STYLE 14) */
 void
-service_drop_privs(const char *user, const char *jail)
+service_drop_privs_group(
+    const char *user, const char *group_of, const char *jail)
 {
 	struct passwd *pw;
 	uid_t uid;
-	gid_t gid;
+	gid_t gid, groups[2];
+	int ngroups = 1;
 
 	if (geteuid() != 0) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -82,7 +85,21 @@ service_drop_privs(const char *user, const char *jail)
 	gid = pw->pw_gid;
 	if (uid == 0)
 		log_fatal("user %s has uid 0: refusing to run as root", user);
-	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0)
+	groups[0] = gid;
+	if (group_of != NULL && *group_of) {
+		struct passwd *gpw = getpwnam(group_of);
+
+		if (gpw == NULL)
+			log_fatal("unknown user %s (whose group %s needs)",
+			    group_of, service_name);
+		if (gpw->pw_gid == 0)
+			log_fatal("user %s has group 0: refusing to keep it",
+			    group_of);
+		if (gpw->pw_gid != gid)
+			groups[ngroups++] = gpw->pw_gid;
+	}
+	if (setgroups((size_t)ngroups, groups) < 0
+	    || setresgid(gid, gid, gid) < 0)
 		log_fatal("set groups/gid %lu: %m", (unsigned long)gid);
 	if (jail != NULL && *jail && (chroot(jail) < 0 || chdir("/") < 0))
 		log_fatal("chroot %s: %m", jail);
@@ -96,12 +113,23 @@ service_drop_privs(const char *user, const char *jail)
 	    || getegid() != gid)
 		log_panic("privilege drop did not take");
 	{
-		gid_t groups[2];
-		int n = getgroups(2, groups);
+		gid_t now[3];
+		int n = getgroups(3, now);
+		bool ok = n >= 0 && n <= ngroups;
 
-		if (n < 0 || n > 1 || (n == 1 && groups[0] != gid))
+		for (int i = 0; ok && i < n; i++)
+			ok = now[i] == groups[0]
+			    || (ngroups > 1 && now[i] == groups[1]);
+		if (!ok)
 			log_panic("supplementary groups survived the drop");
 	}
+}
+
+/* service_drop_privs - the same, with the user's own group alone */
+void
+service_drop_privs(const char *user, const char *jail)
+{
+	service_drop_privs_group(user, NULL, jail);
 }
 
 /* service_report - tell the master our state */
@@ -363,8 +391,10 @@ service_main(int argc, char **argv, const char *progname,
 	if (hooks->pre_jail)
 		hooks->pre_jail();
 	if (user == NULL && geteuid() == 0)
-		user = var_mail_owner;
-	service_drop_privs(user, jail);
+		user =
+		    hooks->default_user ? *hooks->default_user : var_mail_owner;
+	service_drop_privs_group(
+	    user, hooks->extra_group_of ? *hooks->extra_group_of : NULL, jail);
 	if (hooks->post_jail)
 		hooks->post_jail();
 

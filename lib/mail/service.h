@@ -97,6 +97,13 @@ struct service_hooks {
 	void (*event_init)(struct event_loop *loop, int listen_fd);
 	/* before exit (max_use reached, idle, master gone) */
 	void (*pre_exit)(void);
+	/* the user to become when started by root without -u; NULL:
+	 * mail_owner (the deliver agent: &var_vmail_owner) */
+	char **default_user;
+	/* keep this user's primary group as the one supplementary group
+	 * (the deliver agent: &var_mail_owner, to read queue files); NULL:
+	 * none */
+	char **extra_group_of;
 };
 
 /* The options of the running service, after service_main parsed them. */
@@ -117,6 +124,11 @@ int service_main(int argc, char **argv, const char *progname,
  * cannot be regained. Fatal on any failure. A no-op except no-new-privs
  * when not running as root. The one place privileges are dropped. */
 void service_drop_privs(const char *user, const char *jail);
+/* service_drop_privs_group - the same, keeping the primary group of the
+ * user group_of (when not NULL) as a supplementary group: the one extra
+ * right a process may keep (the deliver agent reads queue files) */
+void service_drop_privs_group(
+    const char *user, const char *group_of, const char *jail);
 
 /* service_master_gone - true when the master asked children to finish
  * (closed the status pipe) or died; long sessions may poll it */

@@ -19,6 +19,7 @@
 #include "util/buf.h"
 #include "util/xalloc.h"
 
+#include "proto/imap_acl.h"
 #include "proto/imap_cmd.h"
 
 struct imap_arena {
@@ -1548,7 +1549,34 @@ static const struct {
     {"SETQUOTA", IMAP_CMD_SETQUOTA, false},
     {"SORT", IMAP_CMD_SORT, true},
     {"THREAD", IMAP_CMD_THREAD, true},
+    {"SETACL", IMAP_CMD_SETACL, false},
+    {"DELETEACL", IMAP_CMD_DELETEACL, false},
+    {"GETACL", IMAP_CMD_GETACL, false},
+    {"LISTRIGHTS", IMAP_CMD_LISTRIGHTS, false},
+    {"MYRIGHTS", IMAP_CMD_MYRIGHTS, false},
 };
+
+/* acl_args - RFC 4314: mailbox SP identifier [SP mod-rights] (SETACL).
+ * An identifier we could never store and a right we do not know are
+ * syntax errors: RFC 4314 3.1 wants BAD for unknown rights. */
+static bool
+acl_args(struct parser *ps, struct imap_cmd *c)
+{
+	unsigned r;
+
+	if (!sp(ps) || !mailbox(ps, &c->mailbox) || !sp(ps)
+	    || !astring_c(ps, &c->acl_id))
+		return false;
+	if (!imap_acl_id_valid(c->acl_id, NULL))
+		return fail(ps, "invalid identifier");
+	if (c->id == IMAP_CMD_SETACL) {
+		if (!sp(ps) || !astring_c(ps, &c->acl_rights))
+			return false;
+		if (imap_rights_modify(c->acl_rights, 0, &r, NULL) < 0)
+			return fail(ps, "unknown right in the rights string");
+	}
+	return eol(ps);
+}
 
 /* parse_args - the arguments of the command c->id */
 static bool
@@ -1654,6 +1682,13 @@ parse_args(struct parser *ps, struct imap_cmd *c)
 		else
 			return fail(ps, "unknown threading algorithm");
 		return sp(ps) && search_args(ps, &c->search, true);
+	case IMAP_CMD_GETACL:
+	case IMAP_CMD_MYRIGHTS:
+		return one_mailbox(ps, c);
+	case IMAP_CMD_SETACL:
+	case IMAP_CMD_DELETEACL:
+	case IMAP_CMD_LISTRIGHTS:
+		return acl_args(ps, c);
 	case IMAP_CMD_UNKNOWN:
 		break;
 	}

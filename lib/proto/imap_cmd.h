@@ -2,7 +2,8 @@
  * imap_cmd.h - the IMAP command parser: the client side of RFC 3501's
  * formal syntax (section 9) and of the extensions imapd offers (LITERAL+,
  * UIDPLUS, MOVE, CONDSTORE/QRESYNC, ESEARCH, SORT/THREAD, LIST-EXTENDED,
- * LIST-STATUS, SPECIAL-USE, ENABLE, ID, QUOTA, IDLE, NAMESPACE, UNSELECT).
+ * LIST-STATUS, SPECIAL-USE, ENABLE, ID, QUOTA, IDLE, NAMESPACE, UNSELECT,
+ * ACL).
  *
  * A command arrives as lines, and a line that ends in a literal
  * announcement "{n}" or "{n+}" is followed by n bytes and more of the
@@ -70,6 +71,11 @@ enum imap_cmd_id {
 	IMAP_CMD_SETQUOTA,
 	IMAP_CMD_SORT,
 	IMAP_CMD_THREAD,
+	IMAP_CMD_SETACL, /* RFC 4314 */
+	IMAP_CMD_DELETEACL,
+	IMAP_CMD_GETACL,
+	IMAP_CMD_LISTRIGHTS,
+	IMAP_CMD_MYRIGHTS,
 };
 
 /* A string from the client: a copy, NUL-terminated; len counts NULs. */
@@ -287,6 +293,8 @@ struct imap_cmd {
 	char **id_params;  /* ID: name, value (NULL for NIL) */
 	size_t nid_params; /* pairs * 2; 0 for ID NIL */
 	char *quota_root;  /* GETQUOTA SETQUOTA */
+	char *acl_id;      /* SETACL DELETEACL LISTRIGHTS: a valid identifier */
+	char *acl_rights;  /* SETACL: mod-rights, with known rights only */
 	struct imap_arena *arena;
 };
 

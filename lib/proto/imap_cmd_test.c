@@ -89,6 +89,10 @@ dump(struct buf *b, const struct imap_cmd *c)
 		buf_printf(b, " mb=%s", c->mailbox);
 	if (c->mailbox2)
 		buf_printf(b, " mb2=%s", c->mailbox2);
+	if (c->acl_id)
+		buf_printf(b, " id=%s", c->acl_id);
+	if (c->acl_rights)
+		buf_printf(b, " rights=%s", c->acl_rights);
 	if (c->user.s)
 		buf_printf(b, " user=%s pass=%s", c->user.s, c->pass.s);
 	if (c->mech)
@@ -375,6 +379,25 @@ static const struct {
     {"a GETQUOTAROOT INBOX\r\n", "a GETQUOTAROOT mb=INBOX"},
     {"a GETQUOTA \"\"\r\n", "a GETQUOTA root="},
     {"a SETQUOTA \"\" (STORAGE 512)\r\n", "a SETQUOTA root="},
+    /* ACL (RFC 4314) */
+    {"a SETACL Public.Team bob@example.test +lrs\r\n",
+        "a SETACL mb=Public.Team id=bob@example.test rights=+lrs"},
+    {"a setacl inbox \"-anyone\" \"\"\r\n",
+        "a SETACL mb=INBOX id=-anyone rights="},
+    {"a SETACL x anyone lrcd\r\n", "a SETACL mb=x id=anyone rights=lrcd"},
+    {"a SETACL x anyone lrz\r\n", NULL}, /* unknown right: BAD */
+    {"a SETACL x anyone +-l\r\n", NULL},
+    {"a SETACL x \"a b\" lr\r\n", NULL}, /* not an identifier */
+    {"a SETACL x \"\" lr\r\n", NULL},
+    {"a SETACL x anyone\r\n", NULL},
+    {"a DELETEACL x {6+}\r\nanyone\r\n", "a DELETEACL mb=x id=anyone"},
+    {"a DELETEACL x anyone lr\r\n", NULL},
+    {"a GETACL Public.Team\r\n", "a GETACL mb=Public.Team"},
+    {"a GETACL\r\n", NULL},
+    {"a LISTRIGHTS x anyone\r\n", "a LISTRIGHTS mb=x id=anyone"},
+    {"a LISTRIGHTS x\r\n", NULL},
+    {"a MYRIGHTS INBOX\r\n", "a MYRIGHTS mb=INBOX"},
+    {"a MYRIGHTS INBOX x\r\n", NULL},
 };
 
 int

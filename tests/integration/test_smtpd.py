@@ -588,7 +588,9 @@ def test_relay_domains_and_recipient_maps(servers):
     c.quit()
     c = smtp(s.port, source=REMOTE)
     c.ehlo("c.example.org")
-    assert c.docmd("ETRN", "backup.example")[0] == 250
+    # No queue manager runs here to take the flush: RFC 1985's 458
+    # (test_queue_cmd.py shows the 250 and the trigger it sends).
+    assert c.docmd("ETRN", "backup.example")[0] == 458
     assert c.docmd("ETRN", "other.example")[0] == 459
     c.quit()
 
