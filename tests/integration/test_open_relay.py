@@ -23,7 +23,7 @@ import time
 import pytest
 
 from conftest import GANNET, Instance, free_port_base, run
-from smtpd_util import queue_show, queued_id
+from smtpd_util import queued_id
 
 DOMAIN = "example.test"
 PASSWORD = "alice-secret"
@@ -102,6 +102,9 @@ def mx():
                 input=PASSWORD + "\n")
     inst.gannet("start")
     inst.started = True
+    # deliveries suspended: what smtpd took stays in the queue to be
+    # read back (the queue manager keeps accepting, does not dispatch)
+    inst.gannet("queue", "suspend")
     end = time.time() + 15
     while True:
         try:
@@ -135,8 +138,16 @@ def session(inst, source, port="smtp", auth=False):
 
 
 def queued_rcpts(inst, reply):
-    q = queue_show(inst, queued_id(reply))
-    return [r.split()[0] for r in q["rcpt"]]
+    qid = queued_id(reply)
+    for _ in range(50):
+        # the queue manager may be moving it from incoming/ to active/
+        p = subprocess.run([GANNET, "-c", inst.dir, "queue", "show", qid],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode == 0:
+            return [ln.split()[1] for ln in p.stdout.splitlines()
+                    if ln.startswith("rcpt: ")]
+        time.sleep(0.1)
+    raise AssertionError("queue show %s: %s" % (qid, p.stderr))
 
 
 def try_rcpt(inst, source, sender, rcpt, auth=False, port="smtp"):
