@@ -159,13 +159,27 @@ check-integration: all
 	@cd tests/integration && $(PYTHON) -m pytest -q $(PYTEST_ARGS)
 
 # The sanitizer build runs in its own copy of the tree, so that it never
-# mixes objects with the normal build.
+# mixes objects with the normal build. Every process of it (daemons under
+# the master included: import_environment passes ASAN_OPTIONS on) writes
+# its reports, leaks at exit among them, to $(ASAN_LOG)/asan.PID; the
+# integration tests fail the test during which a report appears
+# (tests/integration/conftest.py), and any report left makes the target
+# fail.
 ASAN_TREE := build/asan-tree
+ASAN_LOG := /tmp/gannet-asan-log
 check-asan: deps
 	@rm -rf $(ASAN_TREE) && mkdir -p $(ASAN_TREE)
 	@git ls-files -z --cached --others --exclude-standard | \
 		grep -zv '^build/' | xargs -0 cp --parents -t $(ASAN_TREE)
+	@rm -rf $(ASAN_LOG) && mkdir -m 1777 $(ASAN_LOG)
+	@install -m 0644 tests/lsan.supp $(ASAN_LOG)/lsan.supp
+	LSAN_OPTIONS=suppressions=$(ASAN_LOG)/lsan.supp:print_suppressions=0 \
+	ASAN_OPTIONS=detect_leaks=1:log_path=$(ASAN_LOG)/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_LOG)/asan \
 	$(MAKE) -C $(ASAN_TREE) check CONFIGURE_FLAGS="--enable-sanitizers $(CONFIGURE_FLAGS)"
+	@if grep -lE 'ERROR: |runtime error' $(ASAN_LOG)/asan.* 2>/dev/null; then \
+		head -50 $$(grep -lE 'ERROR: |runtime error' $(ASAN_LOG)/asan.*); \
+		echo "check-asan: sanitizer reports in $(ASAN_LOG)"; exit 1; fi
 
 # ---------------------------------------------------------------------------
 # run: a demo instance in ./run, the whole suite in the foreground.

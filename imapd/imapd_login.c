@@ -276,6 +276,23 @@ login_dispatch(struct login *l)
 	}
 }
 
+/* relay_drain - the session ended while the client was still sending
+ * (a command over a limit): pass on its last words (the BYE) before
+ * the connection is closed */
+static void
+relay_drain(struct login *l, char *b, size_t size)
+{
+	ssize_t n;
+
+	stream_clear(l->parent);
+	stream_set_timeout(l->parent, 2);
+	while ((n = stream_read(l->parent, b, size)) > 0) {
+		if (stream_write(l->cl, b, (size_t)n) < 0)
+			return;
+	}
+	(void)stream_flush(l->cl);
+}
+
 /* relay - copy both ways until either side ends */
 static void
 relay(struct login *l)
@@ -289,7 +306,10 @@ relay(struct login *l)
 		ssize_t n;
 
 		(void)stream_flush(l->cl);
-		(void)stream_flush(l->parent);
+		if (stream_flush(l->parent) < 0) {
+			relay_drain(l, b, sizeof(b));
+			return;
+		}
 		if (stream_pending(l->cl) == 0
 		    && stream_pending(l->parent) == 0) {
 			pfd[0] = (struct pollfd){
@@ -316,8 +336,10 @@ relay(struct login *l)
 		if (pfd[0].revents) {
 			if ((n = stream_read(l->cl, b, sizeof(b))) < 0)
 				return;
-			if (stream_write(l->parent, b, (size_t)n) < 0)
+			if (stream_write(l->parent, b, (size_t)n) < 0) {
+				relay_drain(l, b, sizeof(b));
 				return;
+			}
 		}
 	}
 }
@@ -379,8 +401,13 @@ imapd_login_run(int client_fd, int parent_fd, struct tls_ctx *ctx,
 			break;
 		}
 		if (rd == IMAPD_RD_REFUSED) {
-			(void)stream_printf(
-			    l.cl, "%s BAD Log in first\r\n", buf_cstr(l.tag));
+			/* Before login any APPEND literal is too large
+			 * (literal_limit 0): say why it is refused; any other
+			 * literal over the limit gets the reader's reason. */
+			(void)stream_printf(l.cl, "%s %s\r\n", buf_cstr(l.tag),
+			    strncmp(buf_cstr(l.why), "NO ", 3) == 0
+			        ? "BAD Log in first"
+			        : buf_cstr(l.why));
 			(void)stream_flush(l.cl);
 			continue;
 		}

@@ -697,8 +697,17 @@ imapd_mbox_notify(struct imapd *s)
 		return -1;
 	if (mb->notify_fd >= 0)
 		return mb->notify_fd;
-	if ((mb->notify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+	if ((mb->notify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+		static bool warned;
+
+		if (!warned)
+			log_warn("%s: inotify: %m (raise "
+			         "fs.inotify.max_user_instances); IDLE polls "
+			         "the folder instead",
+			    s->user);
+		warned = true;
 		return -1;
+	}
 	p = buf_new(256);
 	for (size_t i = 0; i < NELEM(subs); i++) {
 		buf_reset(p);

@@ -11,6 +11,7 @@
 #include "util/sys_defs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -40,6 +41,10 @@
 
 #define IMAPD_SUBSCRIPTIONS "subscriptions"
 #define IMAPD_IDLE_NOTIFY   120 /* seconds between "* OK Still here" */
+/* Without inotify (fs.inotify.max_user_instances reached: every session
+ * of the mail store's user counts against it), IDLE looks at the folder
+ * this often instead. */
+#define IMAPD_IDLE_POLL 5
 
 /* ------------------------------------------------------------------ */
 /* Output */
@@ -597,7 +602,9 @@ cmd_idle(struct imapd *s)
 			s->logout = true;
 			break;
 		}
-		r = idle_wait(s, nfd, (int)MIN(left, MAX(ka, 1)));
+		r = idle_wait(s, nfd,
+		    (int)MIN(MIN(left, MAX(ka, 1)),
+		        nfd < 0 ? IMAPD_IDLE_POLL * 1000 : INT_MAX));
 		if (r < 0) {
 			s->logout = true;
 			break;
@@ -622,7 +629,11 @@ cmd_idle(struct imapd *s)
 				;
 			imapd_mbox_sync(s, true);
 			last_out = clock_ms();
-		} else if (ka <= 0) {
+		} else if (nfd < 0 && s->sel) {
+			imapd_mbox_sync(s, true);
+		}
+		if (r == 0
+		    && clock_ms() - last_out >= IMAPD_IDLE_NOTIFY * 1000) {
 			imapd_printf(s, "* OK Still here\r\n");
 			last_out = clock_ms();
 		}

@@ -114,15 +114,19 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct buf *why = buf_new(64);
-	char tmpl[] = "/tmp/gannet-imapfuzz.XXXXXX";
+	/* in memory when possible: Maildir delivery fsyncs */
+	char tmpl[] = "/dev/shm/gannet-imapfuzz.XXXXXX";
 
 	log_init("imapd-fuzz", LOG_TO_STDERR);
 	log_set_hook(quiet, NULL);
 	if (cfg_load_string("fuzz", "imapd_search_size_limit = 1m\n", why) < 0
 	    || cfg_apply(true) > 0)
 		log_fatal("fuzz: configuration: %s", buf_cstr(why));
-	if (mkdtemp(tmpl) == NULL)
-		log_fatal("fuzz: mkdtemp: %m");
+	if (mkdtemp(tmpl) == NULL) {
+		snprintf(tmpl, sizeof(tmpl), "/tmp/gannet-imapfuzz.XXXXXX");
+		if (mkdtemp(tmpl) == NULL)
+			log_fatal("fuzz: mkdtemp: %m");
+	}
 	snprintf(fuzz_tmp, sizeof(fuzz_tmp), "%s", tmpl);
 	atexit(fuzz_cleanup);
 	snprintf(fuzz_root, sizeof(fuzz_root), "%s/mail", tmpl);

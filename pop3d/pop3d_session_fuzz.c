@@ -13,6 +13,8 @@
  */
 #include "util/sys_defs.h"
 
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "util/buf.h"
@@ -26,16 +28,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char *fuzz_base;
 static struct buf *fuzz_out;
 
+/* rm_one - nftw callback */
+static int
+rm_one(const char *p, const struct stat *st, int t, struct FTW *f)
+{
+	return remove(p);
+}
+
+/* fuzz_cleanup - remove the scratch directory at exit */
+static void
+fuzz_cleanup(void)
+{
+	(void)nftw(fuzz_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* LLVMFuzzerInitialize - a mail store and the configuration for the
  * whole run (allocated once: not a leak of any input) */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char tmpl[] = "/tmp/pop3d-fuzz-XXXXXX";
+	/* in memory when possible: Maildir delivery fsyncs */
+	char tmpl[] = "/dev/shm/pop3d-fuzz.XXXXXX";
 
-	if (mkdtemp(tmpl) == NULL)
-		log_panic("mkdtemp: %m");
+	if (mkdtemp(tmpl) == NULL) {
+		snprintf(tmpl, sizeof(tmpl), "/tmp/pop3d-fuzz.XXXXXX");
+		if (mkdtemp(tmpl) == NULL)
+			log_panic("mkdtemp: %m");
+	}
 	fuzz_base = strdup(tmpl);
+	atexit(fuzz_cleanup);
 	fuzz_out = buf_new(4096);
 	test_session_setup(fuzz_base, NULL);
 	return 0;

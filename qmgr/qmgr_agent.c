@@ -443,7 +443,15 @@ static void
 qmgr_dest_free(void *p)
 {
 	struct qmgr_dest *d = p;
+	struct qmgr_job *job, *next;
 
+	/* requests still waiting (suspended, or the agent was busy): their
+	 * files stay in active/ and are taken up again at the next start */
+	for (job = d->head; job; job = next) {
+		next = job->next;
+		free(job->idx);
+		free(job);
+	}
 	free(d->agent);
 	free(d->nexthop);
 	free(d);

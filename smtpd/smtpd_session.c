@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -33,6 +34,7 @@
 #include "proto/smtp_addr.h"
 #include "proto/smtp_cmd.h"
 
+#include "mail/auth_client.h"
 #include "mail/connlimit.h"
 #include "mail/params.h"
 #include "mail/params_smtpd.h"
@@ -305,7 +307,27 @@ static int
 smtpd_limits(struct smtpd_state *st)
 {
 	struct buf *why = st->why;
+	time_t until = 0;
+	int banned;
 
+	/* An address the auth service has banned for guessing passwords
+	 * (on any protocol) is refused at once, as pop3d and imapd do;
+	 * when the service cannot be asked the client is let in and the
+	 * logins themselves will fail. */
+	buf_reset(why);
+	banned = auth_client_banned(st->addr, &until, why);
+	if (banned < 0)
+		log_warn("ban check for %s: %s (letting it in)", st->namaddr,
+		    buf_cstr(why));
+	if (banned == 1) {
+		log_info("reject: CONNECT from %s: client address banned",
+		    st->namaddr);
+		smtpd_final(st,
+		    "421 4.7.0 %s Error: too many failed logins from your "
+		    "address, try again later",
+		    var_myhostname);
+		return -1;
+	}
 	if ((var_smtpd_client_connection_count_limit > 0
 	        || var_smtpd_connection_count_limit > 0)
 	    && !smtpd_connlimit_tried) {
@@ -453,6 +475,31 @@ smtpd_ready(struct smtpd_state *st)
 	return true;
 }
 
+/* smtpd_no_room - the queue's file system has less free space than
+ * queue_minfree, or than 1.5 times a declared SIZE (Postfix's rule);
+ * a file system that cannot be asked counts as having room */
+static bool
+smtpd_no_room(struct smtpd_state *st, uint64_t size)
+{
+	struct statvfs sv;
+	uint64_t avail, need = size + size / 2;
+
+	if (var_queue_minfree == 0 && size == 0)
+		return false;
+	if (statvfs(var_queue_dir, &sv) < 0) {
+		log_warn("statvfs %s: %m", var_queue_dir);
+		return false;
+	}
+	avail = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+	if (avail >= need && avail >= (uint64_t)var_queue_minfree)
+		return false;
+	log_warn("%s: queue file system has %llu bytes free: refusing MAIL "
+	         "from %s (queue_minfree %ld, SIZE %llu)",
+	    var_queue_dir, (unsigned long long)avail, st->namaddr,
+	    var_queue_minfree, (unsigned long long)size);
+	return true;
+}
+
 /* smtpd_cmd_mail - MAIL FROM */
 static void
 smtpd_cmd_mail(struct smtpd_state *st)
@@ -488,6 +535,10 @@ smtpd_cmd_mail(struct smtpd_state *st)
 	    && c->size > (uint64_t)var_message_size_limit) {
 		smtpd_reject(
 		    st, NULL, "552 5.3.4 Message size exceeds fixed limit");
+		return;
+	}
+	if (smtpd_no_room(st, c->has_size ? c->size : 0)) {
+		smtpd_reject(st, NULL, "452 4.3.1 Insufficient system storage");
 		return;
 	}
 	st->env.smtputf8 = c->smtputf8;

@@ -59,7 +59,8 @@ gannet_cmd_reload(int argc, char **argv)
 		log_fatal("reload: %s", buf_cstr(why));
 	if (pid == 0) {
 		fprintf(stderr, "gannet: the mail system is not running\n");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	before = gannet_reload_count(status, why);
 	if (kill(pid, SIGHUP) < 0)
@@ -68,7 +69,7 @@ gannet_cmd_reload(int argc, char **argv)
 		/* No status socket (not root?): the signal is all we can do. */
 		printf("gannet: asked the master (pid %ld) to reload\n",
 		    (long)pid);
-		return 0;
+		goto out;
 	}
 	end = clock_ms() + GANNET_RELOAD_WAIT_MS;
 	while (clock_ms() < end) {
@@ -94,6 +95,7 @@ gannet_cmd_reload(int argc, char **argv)
 	} else {
 		printf("gannet: reloaded the configuration\n");
 	}
+out:
 	buf_free(&why);
 	buf_free(&status);
 	buf_free(&v);

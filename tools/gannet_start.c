@@ -28,7 +28,7 @@ gannet_cmd_start(int argc, char **argv)
 	struct buf *prog = buf_new(256), *why = buf_new(128);
 	bool is_foreground = false;
 	char *args[8];
-	int n = 0, rc;
+	int n = 0, rc = 1;
 	pid_t pid;
 
 	for (int i = 1; i < argc; i++) {
@@ -44,7 +44,7 @@ gannet_cmd_start(int argc, char **argv)
 		    "gannet: the mail system is already running (master pid "
 		    "%ld)\n",
 		    (long)pid);
-		return 1;
+		goto out;
 	}
 	buf_printf(prog, "%s/master", var_daemon_dir);
 	if (access(buf_cstr(prog), X_OK) < 0)
@@ -66,12 +66,14 @@ gannet_cmd_start(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "gannet: the mail system did not start%s\n",
 		    rc < 0 ? " (cannot run the master)" : "");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	buf_reset(why);
 	pid = master_ctl_pid(NULL, why);
 	printf("gannet: started the mail system (master pid %ld)\n", (long)pid);
+out:
 	buf_free(&prog);
 	buf_free(&why);
-	return 0;
+	return rc;
 }

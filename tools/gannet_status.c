@@ -95,6 +95,7 @@ gannet_cmd_status(int argc, char **argv)
 	struct buf *v = buf_new(64), *up = buf_new(32);
 	long started = 0, reloads = 0;
 	pid_t pid, stale;
+	int rc = 0;
 
 	if (argc != 1)
 		gannet_usage_error("status");
@@ -108,14 +109,15 @@ gannet_cmd_status(int argc, char **argv)
 			    (long)stale);
 		else
 			printf("gannet: the mail system is not running\n");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	buf_reset(why);
 	if (master_ctl_status(text, 5000, why) < 0) {
 		printf("gannet: the mail system is running (master pid %ld)\n",
 		    (long)pid);
 		fprintf(stderr, "gannet: no details: %s\n", buf_cstr(why));
-		return 0;
+		goto out;
 	}
 	if (master_ctl_value(buf_cstr(text), "started", v))
 		(void)str_parse_long(buf_cstr(v), 0, LONG_MAX, &started);
@@ -131,9 +133,10 @@ gannet_cmd_status(int argc, char **argv)
 	    && strcmp(buf_cstr(v), "ok") != 0)
 		printf("gannet: last reload %s\n", buf_cstr(v));
 	gannet_status_services(buf_cstr(text));
+out:
 	buf_free(&why);
 	buf_free(&text);
 	buf_free(&v);
 	buf_free(&up);
-	return 0;
+	return rc;
 }

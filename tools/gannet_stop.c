@@ -34,6 +34,7 @@ gannet_cmd_stop(int argc, char **argv)
 	struct buf *why = buf_new(128);
 	int64_t end;
 	pid_t pid, now;
+	int rc = 1;
 
 	if (argc != 1)
 		gannet_usage_error("stop");
@@ -42,7 +43,7 @@ gannet_cmd_stop(int argc, char **argv)
 		log_fatal("stop: %s", buf_cstr(why));
 	if (pid == 0) {
 		fprintf(stderr, "gannet: the mail system is not running\n");
-		return 1;
+		goto out;
 	}
 	if (kill(pid, SIGTERM) < 0)
 		log_fatal("stop: signal master pid %ld: %m", (long)pid);
@@ -59,9 +60,11 @@ gannet_cmd_stop(int argc, char **argv)
 		    "%lds\n",
 		    (long)pid,
 		    var_master_stop_timeout + GANNET_STOP_SLACK_MS / 1000);
-		return 1;
+		goto out;
 	}
 	printf("gannet: stopped\n");
+	rc = 0;
+out:
 	buf_free(&why);
-	return 0;
+	return rc;
 }

@@ -62,6 +62,7 @@ load_bad_fatal(void *arg)
 	struct buf *why = buf_new(64);
 
 	(void)cfg_load_string("x.conf", "t_int = 1000\n", why);
+	buf_free(&why);
 	if (cfg_apply_table(table) > 0)
 		exit(1);
 }

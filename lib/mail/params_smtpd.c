@@ -20,6 +20,7 @@ long var_smtpd_junk_command_limit;
 long var_smtpd_client_connection_count_limit;
 long var_smtpd_connection_count_limit;
 long var_queue_max_messages;
+long var_queue_minfree;
 long var_hopcount_limit;
 long var_header_size_limit;
 bool var_disable_vrfy_command;
@@ -78,6 +79,7 @@ const struct cfg_param params_smtpd[] = {
         &var_smtpd_connection_count_limit, 0, 100000),
     CFG_INT(
         "queue_max_messages", "0", &var_queue_max_messages, 0, LONG_MAX / 4),
+    CFG_SIZE("queue_minfree", "0", &var_queue_minfree, 0, LONG_MAX / 4),
     CFG_INT("hopcount_limit", "50", &var_hopcount_limit, 1, 1000),
     CFG_INT("header_size_limit", "102400", &var_header_size_limit, 1024,
         16 * 1024 * 1024),

@@ -20,6 +20,7 @@ extern long var_smtpd_junk_command_limit;
 extern long var_smtpd_client_connection_count_limit;
 extern long var_smtpd_connection_count_limit;
 extern long var_queue_max_messages;
+extern long var_queue_minfree;
 extern long var_hopcount_limit;
 extern long var_header_size_limit;
 extern bool var_disable_vrfy_command;

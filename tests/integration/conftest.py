@@ -122,3 +122,62 @@ def instance(workdir):
     yield inst
     if inst.started:
         inst.gannet("stop", check=False)
+
+
+# --------------------------------------------------------------------------
+# Sanitizer reports from the daemons (make check-asan). With
+# ASAN_OPTIONS=log_path=DIR/asan (and UBSAN_OPTIONS the same), every
+# process of the sanitizer build that finds an error or a leak writes
+# DIR/asan.PID; the test during which (or the module after which) a new
+# report appears fails with its text.
+
+def _asan_log_path():
+    for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        for opt in os.environ.get(var, "").split(":"):
+            if opt.startswith("log_path="):
+                return opt[len("log_path="):]
+    return None
+
+
+def _asan_dir():
+    p = _asan_log_path()
+    return os.path.dirname(p) if p else None
+
+
+_asan_seen = set()
+
+
+def _asan_check():
+    d = _asan_dir()
+    if not d or not os.path.isdir(d):
+        return
+    prefix = os.path.basename(_asan_log_path()) + "."
+    new = sorted(n for n in set(os.listdir(d)) - _asan_seen
+                 if n.startswith(prefix))
+    _asan_seen.update(new)
+    texts = []
+    for n in new:
+        try:
+            with open(os.path.join(d, n), errors="replace") as f:
+                text = f.read()
+        except OSError:
+            continue
+        # only reports count (not LSan's list of suppressions used)
+        if "ERROR: " in text or "runtime error" in text:
+            texts.append("%s:\n%s" % (n, text[-6000:]))
+    if texts:
+        pytest.fail("sanitizer reports:\n" + "\n".join(texts),
+                    pytrace=False)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _asan_module():
+    yield
+    time.sleep(0.2 if _asan_dir() else 0)
+    _asan_check()
+
+
+@pytest.fixture(autouse=True)
+def _asan_test():
+    yield
+    _asan_check()

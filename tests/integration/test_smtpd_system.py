@@ -163,3 +163,43 @@ def test_auth_plain_over_plaintext_from_remote_is_refused(system):
     ir = base64.b64encode(b"\0joe@example.com\0joe-secret").decode()
     assert c.docmd("AUTH", "PLAIN " + ir)[0] == 538
     c.quit()
+
+
+def test_banned_address_is_refused_at_connect(system):
+    """Failed logins get an address banned (auth_failure_limit); smtpd
+    then refuses it at connect with 421, as pop3d and imapd do, on every
+    SMTP port, while other addresses are served."""
+    system.gannet("stop")
+    system.gannet("conf", "set", "auth_ban_exempt=127.0.0.1/32",
+                  "auth_failure_limit=3")
+    system.gannet("start")
+    for name in ("smtp", "submission"):
+        wait_port(system.port(name))
+    for i in range(3):
+        try:
+            c = submit(system.port("submission"))
+        except smtplib.SMTPConnectError:
+            break  # smtplib tries PLAIN and LOGIN: two failures a round
+        try:
+            c.login("joe@example.com", "guess%d" % i)
+        except smtplib.SMTPAuthenticationError:
+            pass
+        except smtplib.SMTPServerDisconnected:
+            break
+        try:
+            c.quit()
+        except smtplib.SMTPServerDisconnected:
+            pass
+    system.wait_log("banned on every")
+    for port in ("smtp", "submission"):
+        with pytest.raises(smtplib.SMTPConnectError) as e:
+            smtplib.SMTP("127.0.0.1", system.port(port), timeout=10,
+                         source_address=(REMOTE, 0))
+        assert e.value.smtp_code == 421
+        assert e.value.smtp_error.startswith(
+            b"4.7.0 mx.gannet.test Error: too many failed logins")
+    system.wait_log("client address banned")
+    # Another address is not affected.
+    c = smtplib.SMTP("127.0.0.1", system.port("smtp"), timeout=10)
+    assert c.noop()[0] == 250
+    c.quit()
