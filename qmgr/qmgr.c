@@ -19,7 +19,9 @@
 #include "util/sys_defs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -225,6 +227,34 @@ qmgr_post_jail(void)
 	buf_free(&why);
 }
 
+/* qmgr_lock - one queue manager per queue at a time. A master started
+ * again after the old one died, or a reload, starts a new queue manager
+ * while the previous one may still be collecting the replies to its
+ * requests in flight; the new one waits here (before it moves anything)
+ * until the old one has exited, so the queue never has two owners that
+ * would both deliver the same messages. The lock is on the active/
+ * directory and lasts as long as the process. */
+static void
+qmgr_lock(void)
+{
+	struct buf *path = buf_new(128);
+	int fd;
+
+	buf_printf(path, "%s/active", var_queue_dir);
+	fd = open(buf_cstr(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		log_fatal("open %s: %m", buf_cstr(path));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			log_fatal("lock %s: %m", buf_cstr(path));
+		log_info("waiting for the previous queue manager to exit");
+		if (flock(fd, LOCK_EX) < 0)
+			log_fatal("lock %s: %m", buf_cstr(path));
+		log_info("the previous queue manager has exited");
+	}
+	buf_free(&path);
+}
+
 /* qmgr_event_init - serve on the loop */
 static void
 qmgr_event_init(struct event_loop *loop, int lfd)
@@ -237,6 +267,7 @@ qmgr_event_init(struct event_loop *loop, int lfd)
 		log_fatal("listen socket: %m");
 	if (event_add_fd(loop, lfd, EVENT_READ, qmgr_accept, NULL) < 0)
 		log_fatal("event_add_fd: %m");
+	qmgr_lock();
 	qmgr_recover();
 	qmgr_scan_soon();
 	event_add_timer(loop, 1000, qmgr_tick, NULL);

@@ -448,6 +448,36 @@ def test_backup_mx_holds_relay_mail_until_etrn(mta, workdir):
         primary.stop()
 
 
+def test_a_second_queue_manager_waits_for_the_first(mta, workdir):
+    """Two queue managers never own the queue at once (a new master's
+    qmgr while the dead master's one still finishes): the second waits
+    for the first to exit before it touches anything."""
+    start(mta)
+    second = subprocess.Popen(
+        [os.path.join(LIBEXEC, "qmgr"), "-c", mta.dir,
+         "-L", "unix:" + os.path.join(workdir, "qmgr2.sock")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+    def said(text):  # the instance's log, where both write
+        return "qmgr[%d]: %s" % (second.pid, text) in mta.log()
+    try:
+        wait_until(lambda: said("waiting for the previous queue manager"),
+                   what="the second queue manager to wait")
+        send(mta, ["carol@remote.test"])
+        mta.mx.wait(1)
+        wait_until(lambda: queue_empty(mta), what="an empty queue")
+        assert second.poll() is None
+        assert not said("the previous queue manager has exited")
+        mta.gannet("stop")
+        mta.started = False
+        wait_until(lambda: said("the previous queue manager has exited"),
+                   what="the second queue manager to take over")
+        assert len(mta.mx.messages()) == 1
+    finally:
+        second.kill()
+        second.wait()
+
+
 def test_corrupt_file_goes_aside_and_the_rest_flows(mta):
     start(mta)
     bad = "1J20T8EKBKJAF9VV"
