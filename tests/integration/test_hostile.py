@@ -324,22 +324,27 @@ def test_smtp_nul_and_invalid_utf8_in_commands(inst):
 
 def test_smtp_nul_and_invalid_utf8_in_data_are_kept_whole(inst):
     """Message content is not a command: NUL and bytes that are not UTF-8
-    are queued as they came, neither cut nor split."""
-    c = smtplib.SMTP("127.0.0.1", inst.port("smtp"), timeout=30,
-                     source_address=(REMOTE, 0))
-    body = (b"Subject: odd \xff\xfe bytes\r\n\r\nnul\0here\r\n"
-            b"latin1 \xe4\xf6\xfc\r\n")
-    c.ehlo("x.example.org")
-    c.mail("a@remote.example")
-    c.rcpt(USER)
-    code, text = c.data(body)
-    c.quit()
-    assert code == 250
-    qid = re.search(rb"queued as (\w+)", text).group(1).decode()
-    p = subprocess.run([GANNET, "-c", inst.dir, "queue", "show", "-m", qid],
-                       capture_output=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    assert body in p.stdout
+    are queued as they came, neither cut nor split. (Deliveries are
+    suspended meanwhile, so that the message stays in the queue.)"""
+    inst.gannet("queue", "suspend")
+    try:
+        c = smtplib.SMTP("127.0.0.1", inst.port("smtp"), timeout=30,
+                         source_address=(REMOTE, 0))
+        body = (b"Subject: odd \xff\xfe bytes\r\n\r\nnul\0here\r\n"
+                b"latin1 \xe4\xf6\xfc\r\n")
+        c.ehlo("x.example.org")
+        c.mail("a@remote.example")
+        c.rcpt(USER)
+        code, text = c.data(body)
+        c.quit()
+        assert code == 250
+        qid = re.search(rb"queued as (\w+)", text).group(1).decode()
+        p = subprocess.run([GANNET, "-c", inst.dir, "queue", "show", "-m",
+                            qid], capture_output=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        assert body in p.stdout
+    finally:
+        inst.gannet("queue", "resume")
 
 
 def test_smtp_pipelined_thousands_of_recipients(inst):

@@ -453,6 +453,9 @@ def test_a_second_queue_manager_waits_for_the_first(mta, workdir):
     qmgr while the dead master's one still finishes): the second waits
     for the first to exit before it touches anything."""
     start(mta)
+    # The master's queue manager is at work (so it holds the lock) ...
+    send(mta, ["dave@remote.test"])
+    mta.mx.wait(1)
     second = subprocess.Popen(
         [os.path.join(LIBEXEC, "qmgr"), "-c", mta.dir,
          "-L", "unix:" + os.path.join(workdir, "qmgr2.sock")],
@@ -463,8 +466,9 @@ def test_a_second_queue_manager_waits_for_the_first(mta, workdir):
     try:
         wait_until(lambda: said("waiting for the previous queue manager"),
                    what="the second queue manager to wait")
+        # ... and goes on alone while the second one waits.
         send(mta, ["carol@remote.test"])
-        mta.mx.wait(1)
+        mta.mx.wait(2)
         wait_until(lambda: queue_empty(mta), what="an empty queue")
         assert second.poll() is None
         assert not said("the previous queue manager has exited")
@@ -472,7 +476,7 @@ def test_a_second_queue_manager_waits_for_the_first(mta, workdir):
         mta.started = False
         wait_until(lambda: said("the previous queue manager has exited"),
                    what="the second queue manager to take over")
-        assert len(mta.mx.messages()) == 1
+        assert len(mta.mx.messages()) == 2
     finally:
         second.kill()
         second.wait()
