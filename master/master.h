@@ -121,6 +121,9 @@ void master_env_build(struct strv *env, bool is_foreground);
 
 /* master_listen.c - listening sockets */
 
+/* master_listen_backlog - the listen queue length of s: its process
+ * limit, at least 128 */
+int master_listen_backlog(const struct master_service *s);
 /* master_listen_open - bind the service's socket (unix: mode and owner
  * by private/public); 0, or -1 with why */
 int master_listen_open(struct master_service *s, struct buf *why);

@@ -14,6 +14,7 @@
 #include "util/sys_defs.h"
 
 #include <pwd.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -365,6 +366,10 @@ master_reload(void)
 			master_listen_watch(old, false);
 			s->listen_fd = old->listen_fd;
 			old->listen_fd = -1;
+			/* a new process limit: a new listen queue length */
+			if (s->listen_fd >= 0)
+				(void)listen(s->listen_fd,
+				    master_listen_backlog(s));
 			s->sessions = old->sessions;
 			s->started = old->started;
 			s->restarts = old->restarts;

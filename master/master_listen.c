@@ -26,6 +26,9 @@
 
 #include "master.h"
 
+/* The listen queue: at least this, and at least the service's process
+ * limit, so that a burst of as many clients as may be served at once is
+ * queued rather than dropped (a dropped SYN costs the client a second). */
 #define MASTER_LISTEN_BACKLOG 128
 /* How often a deferred listener is tried again after a reload. */
 #define MASTER_LISTEN_RETRY_MS 250
@@ -44,19 +47,28 @@ master_listen_owner(uid_t *uid_out, gid_t *gid_out)
 	}
 }
 
+/* master_listen_backlog - the listen queue length of s */
+int
+master_listen_backlog(const struct master_service *s)
+{
+	return s->limit > MASTER_LISTEN_BACKLOG && s->limit < 65536
+	    ? (int)s->limit
+	    : MASTER_LISTEN_BACKLOG;
+}
+
 /* master_listen_open - bind one service */
 int
 master_listen_open(struct master_service *s, struct buf *why)
 {
 	if (strcmp(s->type, "inet") == 0) {
 		s->listen_fd = net_listen_tcp(
-		    s->host, s->port, MASTER_LISTEN_BACKLOG, why);
+		    s->host, s->port, master_listen_backlog(s), why);
 	} else {
 		uid_t uid;
 		gid_t gid;
 
 		s->listen_fd = net_listen_unix(s->path,
-		    s->is_private ? 0600 : 0666, MASTER_LISTEN_BACKLOG, why);
+		    s->is_private ? 0600 : 0666, master_listen_backlog(s), why);
 		master_listen_owner(&uid, &gid);
 		if (s->listen_fd >= 0 && master.is_root
 		    && chown(s->path, uid, gid) < 0) {

@@ -72,6 +72,9 @@ qmgr_trigger_do(const char *req, size_t len)
 	if (len == 0)
 		return;
 	if (req[0] == 'W' && len == 1) {
+		/* `gannet queue resume` wakes us: dispatch now, not at the
+		 * next tick (up to 5 s later) */
+		qmgr_resume();
 		qmgr_scan_soon();
 		return;
 	}

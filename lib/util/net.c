@@ -203,6 +203,29 @@ net_connect_any(int fd, const struct sockaddr *sa, socklen_t len,
 	}
 	if (connect(fd, sa, len) == 0)
 		return 0;
+	/* A UNIX socket never connects in the background: EAGAIN says the
+	 * server's listen queue is full and nothing was queued, so that
+	 * waiting for the socket to become writable would report a
+	 * connection that does not exist (the first write then fails with
+	 * ENOTCONN). Try again while the server drains its queue. */
+	if (errno == EAGAIN && sa->sa_family == AF_UNIX) {
+		int64_t end = clock_ms() + timeout_ms;
+		int delay = 1;
+
+		do {
+			(void)poll(NULL, 0, delay);
+			if (delay < 20)
+				delay *= 2;
+			if (connect(fd, sa, len) == 0)
+				return 0;
+		} while (errno == EAGAIN && clock_ms() < end);
+		if (errno == EAGAIN)
+			buf_printf(why, "connection timed out (listen queue "
+			                "full)");
+		else
+			buf_printf(why, "%s", strerror(errno));
+		return -1;
+	}
 	if (errno != EINPROGRESS && errno != EAGAIN) {
 		buf_printf(why, "%s", strerror(errno));
 		return -1;

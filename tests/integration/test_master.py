@@ -390,6 +390,31 @@ def test_reload_adds_and_removes_listeners(inst):
     t.close()
 
 
+def listen_backlog(port):
+    """The listen queue length of the TCP listener on port, as ss(8)
+    shows it (Send-Q of a listening socket)."""
+    out = subprocess.run(["ss", "-ltnH", "sport = :%d" % port],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.split()[2])
+
+
+def test_listen_queue_follows_the_process_limit(inst):
+    """A burst of as many clients as the service may serve at once is
+    queued by the kernel, not dropped: the listen queue is the process
+    limit (at least 128), also after a reload changes the limit."""
+    p1, p2 = inst.port("smtp"), inst.port("submission")
+    services(inst, echo_line("127.0.0.1:%d" % p1, maxproc="1000"),
+             echo_line("127.0.0.1:%d" % p2, maxproc="5"))
+    start(inst)
+    assert listen_backlog(p1) == 1000
+    assert listen_backlog(p2) == 128
+    services(inst, echo_line("127.0.0.1:%d" % p1, maxproc="300"),
+             echo_line("127.0.0.1:%d" % p2, maxproc="5"))
+    inst.gannet("reload")
+    wait_for(lambda: listen_backlog(p1) == 300, what="listen queue 300")
+    assert tcp(inst, p1).cmd("PING") == "250 PONG"
+
+
 def test_reload_moves_a_listener_to_another_address(inst):
     """"127.0.0.1:N" to "N" (every address) and back. The new socket can
     only be bound once the old one is closed, that is once the old
