@@ -368,8 +368,8 @@ master_reload(void)
 			old->listen_fd = -1;
 			/* a new process limit: a new listen queue length */
 			if (s->listen_fd >= 0)
-				(void)listen(s->listen_fd,
-				    master_listen_backlog(s));
+				(void)listen(
+				    s->listen_fd, master_listen_backlog(s));
 			s->sessions = old->sessions;
 			s->started = old->started;
 			s->restarts = old->restarts;
