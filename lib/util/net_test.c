@@ -29,8 +29,8 @@ main(void)
 
 	t_begin("full listen queue: timed out, not a dead socket");
 	/* fill the queue: connections nobody accepts */
-	while (n < (int)NELEM(fds)
-	    && (fd = net_connect_unix(path, 50, why)) >= 0)
+	while (
+	    n < (int)NELEM(fds) && (fd = net_connect_unix(path, 50, why)) >= 0)
 		fds[n++] = fd;
 	T_ASSERT(n >= 1 && n < (int)NELEM(fds));
 	T_STREQ(buf_cstr(why), "connection timed out (listen queue full)");
