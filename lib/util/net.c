@@ -220,8 +220,9 @@ net_connect_any(int fd, const struct sockaddr *sa, socklen_t len,
 				return 0;
 		} while (errno == EAGAIN && clock_ms() < end);
 		if (errno == EAGAIN)
-			buf_printf(why, "connection timed out (listen queue "
-			                "full)");
+			buf_printf(why,
+			    "connection timed out (listen queue "
+			    "full)");
 		else
 			buf_printf(why, "%s", strerror(errno));
 		return -1;
