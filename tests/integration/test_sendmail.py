@@ -57,6 +57,15 @@ def maildrop(inst):
     return os.listdir(inst.path("queue", "maildrop"))
 
 
+def drop_file(inst, name, text):
+    """Put a file in maildrop/ as sendmail does: written under a "."
+    name, then renamed, so pickup never reads it half-written."""
+    tmp = inst.path("queue", "maildrop", "." + name)
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, inst.path("queue", "maildrop", name))
+
+
 def headers(msg):
     head = msg.split("\r\n\r\n", 1)[0]
     return head.split("\r\n")
@@ -247,13 +256,9 @@ def wake_pickup(inst):
 
 def test_bad_maildrop_file_moved_aside(system):
     inst = system
-    bad = inst.path("queue", "maildrop", "1234abcd.99")
-    with open(bad, "w") as f:
-        f.write("gannet_maildrop 1\nsender a@example.org\nrcpt b@example.org\n"
-                "size 500\n\nshort\n")
-    trunc = inst.path("queue", "maildrop", "1234abce.99")
-    with open(trunc, "w") as f:
-        f.write("not a maildrop file at all\n")
+    drop_file(inst, "1234abcd.99", "gannet_maildrop 1\nsender a@example.org"
+              "\nrcpt b@example.org\nsize 500\n\nshort\n")
+    drop_file(inst, "1234abce.99", "not a maildrop file at all\n")
     wake_pickup(inst)
     inst.wait_log("moved to %s" % inst.path("queue", "corrupt",
                                            "maildrop-1234abce.99"))
@@ -278,8 +283,7 @@ def test_header_limits_checked_by_pickup(system):
     assert b"too many header fields" in p.stderr
     data = ("gannet_maildrop 1\nsender a@example.org\nrcpt b@example.org\n"
             "size %d\n\n%s" % (len(msg), msg))
-    with open(inst.path("queue", "maildrop", "5555.1"), "w") as f:
-        f.write(data)
+    drop_file(inst, "5555.1", data)
     wake_pickup(inst)
     inst.wait_log("maildrop/5555.1: too many header fields")
     assert os.path.exists(inst.path("queue", "corrupt", "maildrop-5555.1"))
@@ -374,8 +378,7 @@ def test_wakeup_timer_finds_files_without_a_trigger(instance):
     msg = "Subject: timer\n\nx\n"
     data = ("gannet_maildrop 1\nsender a@example.org\nrcpt b@example.org\n"
             "size %d\n\n%s" % (len(msg), msg))
-    with open(inst.path("queue", "maildrop", "77aa.1"), "w") as f:
-        f.write(data)
+    drop_file(inst, "77aa.1", data)
     [item] = queued(inst, timeout=30)
     assert item["sender"] == "a@example.org"
     assert maildrop(inst) == []
