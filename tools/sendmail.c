@@ -289,11 +289,13 @@ static char *
 sm_qualify(const char *addr, const char *what)
 {
 	struct smtp_addr a = {0};
-	struct buf *b = buf_new(64), *why = buf_new(64);
+	struct buf *b, *why;
 	char *out;
 
 	if (*addr == 0)
 		return xstrdup("");
+	b = buf_new(64);
+	why = buf_new(64);
 	buf_cats(b, addr);
 	if (strchr(addr, '@') == NULL)
 		buf_printf(b, "@%s", var_myorigin);
@@ -808,9 +810,13 @@ main(int argc, char **argv)
 	} else {
 		size_t n = strlen(sender);
 
-		if (n >= 2 && sender[0] == '<' && sender[n - 1] == '>')
-			sender = xstrndup(sender + 1, n - 2);
-		md.sender = sm_qualify(sender, "sender");
+		if (n >= 2 && sender[0] == '<' && sender[n - 1] == '>') {
+			char *bare = xstrndup(sender + 1, n - 2);
+
+			md.sender = sm_qualify(bare, "sender");
+			free(bare);
+		} else
+			md.sender = sm_qualify(sender, "sender");
 	}
 	if (fullname != NULL && md.fullname == NULL)
 		md.fullname = xstrdup(fullname);
